@@ -1,0 +1,5 @@
+"""`python -m todochat` runs the CLI."""
+
+from todochat.cli import main
+
+main()

@@ -1,0 +1,32 @@
+"""Users, and the service-wide settings row that holds the shared signing key."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Index, String, Text, func, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from todochat.db.base import Base, Timestamped
+
+
+class User(Timestamped, Base):
+    """A person with a todo list."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (Index("uq_app_user_email_lower", func.lower(text("email")), unique=True),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, server_default=func.gen_random_uuid())
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(100), server_default="")
+    password_hash: Mapped[str] = mapped_column(Text)
+    time_zone: Mapped[str] = mapped_column(String(64), server_default="UTC")
+
+
+class AppSetting(Base):
+    """A service-wide value shared by every instance (e.g. the generated JWT key)."""
+
+    __tablename__ = "app_setting"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,81 @@
+"""Request dependencies as Annotated aliases: auth is decided here, once per request."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from todochat.accounts.models import User
+from todochat.accounts.security import read_access_token
+from todochat.accounts.service import get_user
+from todochat.config import Settings
+from todochat.db.uow import unit_of_work
+from todochat.errors import Forbidden, Unauthorized
+from todochat.todos.service import TaskService
+
+_bearer = HTTPBearer(auto_error=False, description="The access_token from signup or login.")
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings the app was built with."""
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def app_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    """The sessionmaker the app was built with."""
+    return request.app.state.sessionmaker  # type: ignore[no-any-return]
+
+
+async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session in a transaction, committed before the response is sent."""
+    async with unit_of_work(app_sessionmaker(request)) as session:
+        yield session
+
+
+AppSettings = Annotated[Settings, Depends(app_settings)]
+Session = Annotated[AsyncSession, Depends(db_session, scope="function")]
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def token_user_id(request: Request, credentials: Bearer) -> uuid.UUID:
+    """The user id in a valid bearer token; 401 otherwise."""
+    if credentials is None:
+        raise Unauthorized("Missing bearer token: send 'Authorization: Bearer <access_token>'.")
+    return read_access_token(credentials.credentials, request.app.state.secret_key)
+
+
+TokenUserId = Annotated[uuid.UUID, Depends(token_user_id)]
+
+
+def path_user_id(user_id: str, token_user: TokenUserId) -> uuid.UUID:
+    """The `{user_id}` in the path, which must be the token's user; 403 otherwise."""
+    if user_id != str(token_user):
+        raise Forbidden("This token belongs to another user.")
+    return token_user
+
+
+OwnerId = Annotated[uuid.UUID, Depends(path_user_id)]
+
+
+async def current_user(user_id: OwnerId, session: Session) -> User:
+    """The authenticated owner of the path, loaded from the database."""
+    user = await get_user(session, user_id)
+    if user is None:
+        raise Unauthorized("This account no longer exists.")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+async def task_service(user: CurrentUser, session: Session) -> TaskService:
+    """The task rules bound to the authenticated user."""
+    return TaskService(session, user.id, user.time_zone)
+
+
+Tasks = Annotated[TaskService, Depends(task_service)]

@@ -1,0 +1,46 @@
+"""Signup, login and who-am-I."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, status
+
+from todochat.accounts import service as accounts
+from todochat.accounts.models import User
+from todochat.accounts.schemas import Credentials, TokenRead, UserCreate, UserRead
+from todochat.accounts.security import create_access_token
+from todochat.api.deps import AppSettings, Session, TokenUserId
+from todochat.errors import Unauthorized
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+def _token_for(user: User, request: Request, settings: AppSettings) -> TokenRead:
+    token = create_access_token(user.id, request.app.state.secret_key, settings.access_token_minutes)
+    return TokenRead(
+        user=UserRead.model_validate(user),
+        access_token=token,
+        expires_in=settings.access_token_minutes * 60,
+    )
+
+
+@router.post("/signup", status_code=status.HTTP_201_CREATED, response_model=TokenRead)
+async def signup(data: UserCreate, session: Session, request: Request, settings: AppSettings) -> TokenRead:
+    """Create an account and log in."""
+    user = await accounts.create_user(session, data)
+    return _token_for(user, request, settings)
+
+
+@router.post("/login", response_model=TokenRead)
+async def login(data: Credentials, session: Session, request: Request, settings: AppSettings) -> TokenRead:
+    """Exchange email and password for an access token."""
+    user = await accounts.authenticate(session, str(data.email), data.password)
+    return _token_for(user, request, settings)
+
+
+@router.get("/me", response_model=UserRead)
+async def read_me(user_id: TokenUserId, session: Session) -> User:
+    """The account the token belongs to."""
+    user = await accounts.get_user(session, user_id)
+    if user is None:
+        raise Unauthorized("This account no longer exists.")
+    return user

@@ -1,0 +1,51 @@
+"""The task REST API: thin adapters over TaskService."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from todochat.api.deps import Tasks
+from todochat.todos.models import Task
+from todochat.todos.schemas import TaskCreate, TaskFilter, TaskPage, TaskRead, TaskUpdate
+
+router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"])
+
+
+@router.get("", response_model=TaskPage)
+async def list_tasks(tasks: Tasks, filters: Annotated[TaskFilter, Query()]) -> TaskPage:
+    """List tasks with filters, search, sort and pagination."""
+    items, total = await tasks.list_tasks(filters)
+    return TaskPage(items=[TaskRead.model_validate(task) for task in items], total=total)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=TaskRead)
+async def create_task(data: TaskCreate, tasks: Tasks) -> Task:
+    """Add a task."""
+    return await tasks.create_task(data)
+
+
+@router.get("/{task_id}", response_model=TaskRead)
+async def get_task(task_id: int, tasks: Tasks) -> Task:
+    """One task."""
+    return await tasks.get_task(task_id)
+
+
+@router.put("/{task_id}", response_model=TaskRead)
+async def update_task(task_id: int, data: TaskUpdate, tasks: Tasks) -> Task:
+    """Change the given fields of a task; `"due_at": null` clears the due date."""
+    return await tasks.update_task(task_id, data)
+
+
+@router.patch("/{task_id}/complete", response_model=TaskRead)
+async def toggle_task(task_id: int, tasks: Tasks) -> Task:
+    """Toggle a task between done and not done."""
+    return await tasks.toggle_task(task_id)
+
+
+@router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_task(task_id: int, tasks: Tasks) -> Response:
+    """Delete a task."""
+    await tasks.delete_task(task_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,93 @@
+"""The `todochat` command: serve, db upgrade, mcp, chat."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from typing import Annotated
+
+import typer
+
+from todochat.config import Settings, get_settings
+
+app = typer.Typer(help="todochat: a todo list you manage by talking to it.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """DATABASE_URL if set; otherwise start (or join) the embedded PostgreSQL and use it."""
+    if settings.database_url:
+        return settings.database_url
+    from todochat.db.engine import start_embedded
+
+    typer.echo(f"No DATABASE_URL: using the embedded PostgreSQL in {settings.data_dir}", err=True)
+    try:
+        return start_embedded(settings.data_dir)
+    except Exception as error:
+        typer.echo(f"Could not start the embedded PostgreSQL: {error}", err=True)
+        raise typer.Exit(1) from error
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Apply pending migrations, then serve the API, the web UI and MCP."""
+    import uvicorn
+
+    from todochat.db.migrate import upgrade
+
+    settings = get_settings()
+    url = resolve_database_url(settings)
+    upgrade(url)
+    # Workers are separate processes that build the app from the environment.
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    # uvicorn re-raises SIGTERM after its graceful shutdown; exiting normally instead lets
+    # atexit hooks run, which is how the embedded PostgreSQL is stopped with the last server.
+    signal.signal(signal.SIGTERM, _exit_quietly)
+    uvicorn.run(
+        "todochat.api.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        timeout_graceful_shutdown=30,
+        log_level="info",
+    )
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    sys.exit(0)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply migrations up to REVISION (default: the latest)."""
+    from todochat.db.migrate import upgrade
+
+    upgrade(resolve_database_url(get_settings()), revision)
+    typer.echo("Database is up to date.")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]) -> None:
+    """Roll the schema back to REVISION ('base' removes everything)."""
+    from todochat.db.migrate import downgrade
+
+    downgrade(resolve_database_url(get_settings()), revision)
+    typer.echo(f"Database downgraded to {revision}.")
+
+
+def main() -> None:
+    """Entry point for `python -m todochat`."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
+

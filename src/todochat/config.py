@@ -1,0 +1,72 @@
+"""Settings from the environment; importing this module reads nothing."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """Where the embedded database lives when nothing else is configured."""
+    # As root the embedded server runs as a system user that cannot enter /root (mode 700),
+    # so root's data goes to a system location instead of the home directory.
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return Path("/var/lib/todochat")
+    return Path(platformdirs.user_data_dir("todochat"))
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; the de-facto standard names keep their usual spelling."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TODOCHAT_", extra="ignore", populate_by_name=True
+    )
+
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "database_url")
+    )
+    database_pooled: bool | None = Field(
+        default=None,
+        description="True behind PgBouncer (auto-detected for Neon '-pooler' hosts).",
+    )
+    database_pool_size: int = 10
+    data_dir: Path = Field(default_factory=default_data_dir)
+
+    secret_key: str | None = Field(default=None, min_length=32)
+    access_token_minutes: int = 60 * 24 * 7
+
+    model: str = "offline"
+    openai_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "openai_api_key")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "openai_base_url")
+    )
+    tracing: bool = False
+
+    max_message_chars: int = 4000
+    max_body_bytes: int = 64 * 1024
+    history_max_messages: int = 40
+    history_max_tokens: int = 8000
+    agent_max_turns: int = 12
+    agent_max_tool_calls: int = 20
+    agent_timeout_seconds: float = 60.0
+    turn_claim_seconds: float = 120.0
+    turns_per_minute: int = 60
+    idempotency_hours: int = 24
+
+    mcp_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host headers the /mcp/ endpoint accepts besides localhost (e.g. 'todo.example.com').",
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings, read from the environment once."""
+    return Settings()

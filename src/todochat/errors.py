@@ -1,0 +1,102 @@
+"""One family of domain errors; every adapter (HTTP, MCP, CLI) translates it once."""
+
+from __future__ import annotations
+
+
+class TodochatError(Exception):
+    """A failure the user can understand and act on."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(TodochatError):
+    """The thing does not exist, or belongs to someone else (never say which)."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class TaskNotFound(NotFound):
+    """No task with this id in the user's list."""
+
+    def __init__(self, task_id: int) -> None:
+        super().__init__(f"Task {task_id} not found.")
+        self.task_id = task_id
+
+
+class ConversationNotFound(NotFound):
+    """No conversation with this id for the user."""
+
+    def __init__(self, conversation_id: int) -> None:
+        super().__init__(f"Conversation {conversation_id} not found.")
+
+
+class InvalidInput(TodochatError):
+    """The request is well-formed but a value is not acceptable."""
+
+    status_code = 422
+    code = "validation_error"
+
+
+class Unauthorized(TodochatError):
+    """No valid credentials."""
+
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(TodochatError):
+    """Valid credentials for someone else."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class Conflict(TodochatError):
+    """The request clashes with the current state."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class EmailTaken(Conflict):
+    """Signup with an email that already has an account."""
+
+    code = "email_taken"
+
+    def __init__(self) -> None:
+        super().__init__("An account with this email already exists.")
+
+
+class ConversationBusy(Conflict):
+    """Another turn of this conversation is still running."""
+
+    code = "conversation_busy"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This conversation is still answering your previous message; try again in a moment."
+        )
+
+
+class RateLimited(TodochatError):
+    """Too many requests in a window."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ModelUnavailable(TodochatError):
+    """The language model provider failed; the user's message is kept."""
+
+    status_code = 503
+    code = "model_unavailable"

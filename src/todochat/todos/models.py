@@ -1,0 +1,50 @@
+"""The task table."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from todochat.db.base import Base, Timestamped
+
+PRIORITIES = ("low", "medium", "high")
+
+
+class Task(Timestamped, Base):
+    """One thing to do."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        CheckConstraint("char_length(title) BETWEEN 1 AND 200", name="title_length"),
+        CheckConstraint("char_length(description) <= 2000", name="description_length"),
+        CheckConstraint("priority IN ('low', 'medium', 'high')", name="priority_value"),
+        CheckConstraint("completed = (completed_at IS NOT NULL)", name="completed_at_matches"),
+        # The list view: a user's tasks by status, in creation order.
+        Index("ix_task_user_completed_id", "user_id", "completed", "id"),
+        Index("ix_task_user_due_at", "user_id", "due_at", postgresql_where=text("due_at IS NOT NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, server_default="")
+    completed: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    priority: Mapped[str] = mapped_column(String(6), server_default="medium")
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

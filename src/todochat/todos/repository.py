@@ -1,0 +1,111 @@
+"""Every task query; always scoped to one user."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, case, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from todochat.todos.models import Task
+from todochat.todos.schemas import SortKey, TaskFilter
+
+_PRIORITY_RANK = case({"high": 0, "medium": 1, "low": 2}, value=Task.priority)
+_ORDER: dict[SortKey, tuple[Any, ...]] = {
+    "created": (Task.id,),
+    "due": (Task.due_at.asc().nulls_last(), Task.id),
+    "priority": (_PRIORITY_RANK, Task.id),
+    "title": (func.lower(Task.title), Task.id),
+}
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class TaskRepository:
+    """Queries over one user's tasks."""
+
+    def __init__(self, session: AsyncSession, user_id: uuid.UUID) -> None:
+        self.session = session
+        self.user_id = user_id
+
+    async def get_task(self, task_id: int) -> Task | None:
+        """The user's task with this id, or None (also when it belongs to someone else)."""
+        statement = select(Task).where(Task.id == task_id, Task.user_id == self.user_id)
+        return (await self.session.scalars(statement)).one_or_none()
+
+    async def add_task(self, values: dict[str, Any]) -> Task:
+        """Insert a task and return it as stored."""
+        statement = insert(Task).values(user_id=self.user_id, **values).returning(Task)
+        return (await self.session.scalars(statement)).one()
+
+    async def update_task(self, task_id: int, values: dict[str, Any]) -> Task | None:
+        """Apply changes in one statement and return the task, or None if not the user's."""
+        statement = (
+            update(Task)
+            .where(Task.id == task_id, Task.user_id == self.user_id)
+            .values(updated_at=func.now(), **values)
+            .returning(Task)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+        return (await self.session.scalars(statement)).one_or_none()
+
+    async def delete_task(self, task_id: int) -> Task | None:
+        """Delete the task and return what it was, or None if not the user's."""
+        statement = (
+            delete(Task)
+            .where(Task.id == task_id, Task.user_id == self.user_id)
+            .returning(Task)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+        return (await self.session.scalars(statement)).one_or_none()
+
+    async def list_tasks(
+        self, filters: TaskFilter, due_window: tuple[datetime | None, datetime | None]
+    ) -> tuple[list[Task], int]:
+        """One page of matching tasks and how many match in all, in one round trip."""
+        statement = self._filtered(filters, due_window)
+        total = func.count().over().label("total")
+        page = (
+            statement.add_columns(total)
+            .order_by(*_ORDER[filters.sort])
+            .limit(filters.limit)
+            .offset(filters.offset)
+        )
+        rows = (await self.session.execute(page)).all()
+        if rows:
+            return [row[0] for row in rows], rows[0].total
+        if filters.offset == 0:
+            return [], 0
+        # Past the last page: the window function saw no rows, so count separately.
+        count = await self.session.scalar(
+            select(func.count()).select_from(self._filtered(filters, due_window).subquery())
+        )
+        return [], count or 0
+
+    def _filtered(
+        self, filters: TaskFilter, due_window: tuple[datetime | None, datetime | None]
+    ) -> Select[tuple[Task]]:
+        statement = select(Task).where(Task.user_id == self.user_id)
+        if filters.status != "all":
+            statement = statement.where(Task.completed.is_(filters.status == "completed"))
+        if filters.q:
+            pattern = f"%{_escape_like(filters.q)}%"
+            statement = statement.where(
+                or_(Task.title.ilike(pattern, escape="\\"), Task.description.ilike(pattern, escape="\\"))
+            )
+        if filters.tag:
+            statement = statement.where(Task.tags.contains([filters.tag.strip().lstrip("#").lower()]))
+        if filters.priority:
+            statement = statement.where(Task.priority == filters.priority)
+        start, end = due_window
+        if start is not None:
+            statement = statement.where(Task.due_at >= start)
+        if end is not None:
+            statement = statement.where(Task.due_at < end)
+        if filters.due == "overdue":
+            statement = statement.where(Task.completed.is_(False))
+        return statement

@@ -1,0 +1,110 @@
+"""Task request and response shapes, shared by REST and MCP."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Priority = Literal["low", "medium", "high"]
+Status = Literal["all", "pending", "completed"]
+DueFilter = Literal["today", "overdue", "week"]
+SortKey = Literal["created", "due", "priority", "title"]
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+MAX_TAGS = 20
+
+
+def normalize_tags(tags: list[str]) -> list[str]:
+    """Lower-case, strip '#', drop blanks and duplicates, keep order."""
+    seen: dict[str, None] = {}
+    for tag in tags:
+        clean = tag.strip().lstrip("#").strip().lower()
+        if not clean:
+            continue
+        if len(clean) > 50:
+            raise ValueError(f"tag {clean[:20]!r}... is longer than 50 characters")
+        seen.setdefault(clean, None)
+    if len(seen) > MAX_TAGS:
+        raise ValueError(f"a task can have at most {MAX_TAGS} tags")
+    return list(seen)
+
+
+Tags = Annotated[list[str], AfterValidator(normalize_tags)]
+
+
+class TaskCreate(BaseModel):
+    """A new task."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    description: Description = ""
+    priority: Priority = "medium"
+    tags: Tags = Field(default_factory=list)
+    due_at: datetime | None = None
+
+
+class TaskUpdate(BaseModel):
+    """A partial update: only the fields present change; due_at=null clears the due date."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = None
+    description: Description | None = None
+    priority: Priority | None = None
+    tags: Tags | None = None
+    due_at: datetime | None = None
+    completed: bool | None = None
+
+    @model_validator(mode="after")
+    def _null_only_clears_due(self) -> TaskUpdate:
+        for name in self.model_fields_set - {"due_at"}:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, object]:
+        """The fields the client actually sent."""
+        return self.model_dump(include=self.model_fields_set)
+
+
+class TaskFilter(BaseModel):
+    """What to list and in which order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Status = "all"
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    tag: str | None = None
+    priority: Priority | None = None
+    due: DueFilter | None = None
+    sort: SortKey = "created"
+    limit: int = Field(default=50, ge=1, le=100)
+    offset: int = Field(default=0, ge=0)
+
+
+class TaskRead(BaseModel):
+    """A task as every adapter shows it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    description: str
+    completed: bool
+    completed_at: datetime | None
+    priority: Priority
+    tags: list[str]
+    due_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TaskPage(BaseModel):
+    """One page of a task list and the total matching."""
+
+    items: list[TaskRead]
+    total: int

@@ -1,0 +1,393 @@
+// The chat: message list, composer, the streamed reply with its trace, inline errors and retry.
+
+import { fullDate, h, icon, toast } from "./dom.js";
+
+const DRAFT_KEY = "todochat.draft";
+const COUNT_FROM = 2000; // show a character count once a message gets long
+
+/** Parse a tool result that may arrive as a JSON string. */
+function parseResult(result) {
+  if (typeof result !== "string") return result;
+  try {
+    return JSON.parse(result);
+  } catch {
+    return result;
+  }
+}
+
+function quoted(title) {
+  return title ? ` '${title}'` : "";
+}
+
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** Describe one tool call for the trace: {ok, text}. */
+export function describeToolCall(call) {
+  const name = (call && call.name) || "tool";
+  const result = parseResult(call ? call.result : null);
+  const failed = (text) => ({ ok: false, text: `${name.replaceAll("_", " ")} failed: ${text}` });
+
+  if (typeof result === "string") return failed(result);
+  if (result == null) return failed("no result");
+  if (typeof result === "object" && !Array.isArray(result)) {
+    if (result.error || result.isError || result.is_error) {
+      const message = typeof result.error === "string" ? result.error
+        : result.detail || result.message || JSON.stringify(result.error ?? result);
+      return failed(String(message));
+    }
+  }
+
+  const id = result.task_id ?? result.task?.id;
+  const ref = id != null ? `task #${id}` : "a task";
+  const title = result.title ?? result.task?.title;
+  switch (name) {
+    case "add_task":
+      return { ok: true, text: `added ${ref}${quoted(title)}` };
+    case "complete_task":
+      return { ok: true, text: `${result.status === "reopened" ? "reopened" : "completed"} ${ref}${quoted(title)}` };
+    case "delete_task":
+      return { ok: true, text: `deleted ${ref}${quoted(title)}` };
+    case "update_task":
+      return { ok: true, text: `updated ${ref}${quoted(title)}` };
+    case "list_tasks": {
+      const count = Array.isArray(result.tasks) ? result.tasks.length : result.total ?? 0;
+      return { ok: true, text: `listed ${plural(count, "task")}` };
+    }
+    default:
+      return { ok: true, text: `ran ${name.replaceAll("_", " ")}` };
+  }
+}
+
+function renderTraceStep(call) {
+  const { ok, text } = describeToolCall(call);
+  let args = "";
+  try {
+    args = call && call.arguments ? JSON.stringify(call.arguments) : "";
+  } catch {
+    args = "";
+  }
+  return h("li", { class: `trace-step ${ok ? "ok" : "failed"}`, title: args ? `${call.name}(${args})` : null },
+    h("span", { class: "trace-mark", "aria-hidden": "true" }, ok ? "✓" : "✗"),
+    h("span", { class: "visually-hidden" }, ok ? "Done: " : "Failed: "),
+    h("span", { class: "trace-text" }, text),
+  );
+}
+
+function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  // Non-secure contexts (plain http on a LAN address) lack randomUUID.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export class ChatView {
+  /**
+   * @param {import("./api.js").Api} api
+   * @param {{onTurnDone: (conversationId: number, isNew: boolean) => void,
+   *          onToolCall: (call: object) => void,
+   *          onConversationChange: (conversationId: number|null) => void,
+   *          titleOf: (conversationId: number) => string|null}} hooks
+   */
+  constructor(api, hooks) {
+    this.api = api;
+    this.hooks = hooks;
+    this.conversationId = null;
+    this.streaming = null; // AbortController of the turn in flight
+    this.loading = null; // AbortController of the history being loaded
+    this.failed = null; // {message, key, nodes} of the last failed turn
+
+    this.scroller = document.getElementById("chat-scroll");
+    this.messages = document.getElementById("messages");
+    this.welcome = document.getElementById("welcome");
+    this.title = document.getElementById("chat-title");
+    this.form = document.getElementById("composer");
+    this.input = document.getElementById("message");
+    this.sendButton = document.getElementById("send");
+    this.charCount = document.getElementById("char-count");
+
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.submit();
+    });
+    this.input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !event.altKey) {
+        event.preventDefault();
+        this.submit();
+      }
+    });
+    this.input.addEventListener("input", () => {
+      this.autosize();
+      this.updateCount();
+      localStorage.setItem(DRAFT_KEY, this.input.value);
+    });
+    for (const button of document.querySelectorAll("#suggestions .suggestion")) {
+      button.addEventListener("click", () => this.send(button.textContent.trim()));
+    }
+
+    this.input.value = localStorage.getItem(DRAFT_KEY) || "";
+    this.autosize();
+    this.updateCount();
+  }
+
+  // --- composer ---------------------------------------------------------------------------
+
+  autosize() {
+    this.input.style.height = "auto";
+    this.input.style.height = `${Math.min(this.input.scrollHeight, 240)}px`;
+  }
+
+  updateCount() {
+    const n = this.input.value.length;
+    this.charCount.hidden = n < COUNT_FROM;
+    this.charCount.textContent = `${n.toLocaleString()} characters`;
+  }
+
+  setDraft(text) {
+    this.input.value = text;
+    localStorage.setItem(DRAFT_KEY, text);
+    this.autosize();
+    this.updateCount();
+  }
+
+  focus() {
+    this.input.focus();
+  }
+
+  submit() {
+    if (this.streaming) return; // one turn at a time; the text stays in the box
+    const text = this.input.value;
+    if (!text.trim()) {
+      this.input.focus();
+      return;
+    }
+    this.send(text);
+  }
+
+  // --- conversations ----------------------------------------------------------------------
+
+  /** Show an empty, new conversation. */
+  startNew() {
+    this.cancelInFlight();
+    this.conversationId = null;
+    this.failed = null;
+    this.messages.replaceChildren();
+    this.welcome.hidden = false;
+    this.title.textContent = "New conversation";
+    this.hooks.onConversationChange(null);
+  }
+
+  /** Open an existing conversation and render its full history. */
+  async open(conversationId) {
+    this.cancelInFlight();
+    const controller = new AbortController();
+    this.loading = controller;
+    this.conversationId = conversationId;
+    this.failed = null;
+    this.hooks.onConversationChange(conversationId);
+    this.title.textContent = this.hooks.titleOf(conversationId) || "Conversation";
+    this.welcome.hidden = true;
+    this.messages.replaceChildren(h("li", { class: "loading-row" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Loading conversation…"));
+    this.messages.setAttribute("aria-busy", "true");
+    try {
+      const conversation = await this.api.getConversation(conversationId, { signal: controller.signal });
+      if (this.loading !== controller) return;
+      this.title.textContent = conversation.title || "Untitled conversation";
+      const items = (conversation.messages || []).map((message) =>
+        message.role === "user"
+          ? this.userBubble(message.content, message.created_at)
+          : this.assistantBubble(message.content, message.tool_calls, message.created_at));
+      this.messages.replaceChildren(...items);
+      this.welcome.hidden = items.length > 0;
+      this.scrollToEnd(true);
+    } catch (err) {
+      if (err && err.name === "AbortError") return;
+      if (this.loading !== controller) return;
+      if (err.status === 404 || err.status === 422) {
+        toast("That conversation no longer exists.", { kind: "error" });
+        this.startNew();
+      } else if (err.status !== 401) {
+        this.messages.replaceChildren();
+        this.showError(err, () => this.open(conversationId));
+      }
+    } finally {
+      if (this.loading === controller) {
+        this.loading = null;
+        this.messages.removeAttribute("aria-busy");
+      }
+    }
+  }
+
+  cancelInFlight() {
+    if (this.loading) this.loading.abort();
+    this.loading = null;
+    if (this.streaming) this.streaming.abort();
+    this.streaming = null;
+    this.setBusy(false);
+  }
+
+  setTitle(title) {
+    if (title) this.title.textContent = title;
+  }
+
+  // --- rendering --------------------------------------------------------------------------
+
+  userBubble(text, createdAt) {
+    return h("li", { class: "msg msg-user" },
+      h("div", { class: "bubble", title: createdAt ? fullDate(createdAt) : null },
+        h("span", { class: "visually-hidden" }, "You: "),
+        h("div", { class: "msg-text" }, text)));
+  }
+
+  assistantBubble(text, toolCalls, createdAt) {
+    const trace = h("ul", { class: "trace", "aria-label": "What the assistant did" });
+    for (const call of toolCalls || []) trace.append(renderTraceStep(call));
+    trace.hidden = !trace.children.length;
+    return h("li", { class: "msg msg-assistant" },
+      h("div", { class: "avatar", "aria-hidden": "true" }, icon("logo")),
+      h("div", { class: "bubble", title: createdAt ? fullDate(createdAt) : null },
+        h("span", { class: "visually-hidden" }, "Assistant: "),
+        trace,
+        h("div", { class: "msg-text" }, text)));
+  }
+
+  nearBottom() {
+    const el = this.scroller;
+    return el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+  }
+
+  scrollToEnd(force = false) {
+    if (force || this.nearBottom()) this.scroller.scrollTop = this.scroller.scrollHeight;
+  }
+
+  showError(err, retry) {
+    const retryButton = h("button", { type: "button", class: "btn btn-small btn-secondary retry" },
+      icon("retry"), h("span", {}, "Retry"));
+    const node = h("li", { class: "msg msg-error live", role: "alert" },
+      h("div", { class: "error-box" },
+        h("p", { class: "error-text" }, err.detail || err.message || "Something went wrong."),
+        retry ? retryButton : null));
+    retryButton.addEventListener("click", () => {
+      node.remove();
+      retry();
+    });
+    this.messages.append(node);
+    this.scrollToEnd(true);
+    return node;
+  }
+
+  setBusy(busy) {
+    this.sendButton.disabled = busy;
+    this.form.classList.toggle("busy", busy);
+  }
+
+  // --- a turn -----------------------------------------------------------------------------
+
+  /** Send a message (a fresh turn). */
+  send(text) {
+    if (this.streaming) return;
+    // A new message supersedes the last failed turn; its text was restored into the box.
+    if (this.failed) {
+      for (const node of this.failed.nodes) node.remove();
+      this.failed = null;
+    }
+    const turn = { message: text, key: newKey(), conversationId: this.conversationId, nodes: [] };
+    turn.userNode = this.userBubble(text);
+    turn.userNode.classList.add("live");
+    this.welcome.hidden = true;
+    this.messages.append(turn.userNode);
+    turn.nodes.push(turn.userNode);
+    if (this.input.value === text) this.setDraft("");
+    this.scrollToEnd(true);
+    this.run(turn);
+  }
+
+  /** Retry a failed turn with the same body and Idempotency-Key. */
+  retry(turn) {
+    if (this.streaming) return;
+    for (const node of turn.nodes) if (node !== turn.userNode) node.remove();
+    turn.nodes = [turn.userNode];
+    turn.userNode.classList.remove("failed");
+    this.messages.append(turn.userNode); // keep it last
+    if (this.input.value === turn.message) this.setDraft("");
+    this.failed = null;
+    this.run(turn);
+  }
+
+  async run(turn) {
+    const controller = new AbortController();
+    this.streaming = controller;
+    this.setBusy(true);
+
+    const reply = this.assistantBubble("", []);
+    reply.classList.add("live", "streaming");
+    reply.setAttribute("aria-busy", "true");
+    const textEl = reply.querySelector(".msg-text");
+    const trace = reply.querySelector(".trace");
+    const typing = h("span", { class: "typing", role: "img", "aria-label": "Assistant is typing" }, h("i"), h("i"), h("i"));
+    textEl.after(typing);
+    this.messages.append(reply);
+    turn.nodes.push(reply);
+    this.scrollToEnd(true);
+    let streamed = "";
+
+    try {
+      const done = await this.api.streamChat(
+        { conversationId: turn.conversationId, message: turn.message, idempotencyKey: turn.key, signal: controller.signal },
+        {
+          onDelta: (text) => {
+            const stick = this.nearBottom();
+            streamed += text;
+            textEl.textContent = streamed;
+            typing.remove();
+            if (stick) this.scrollToEnd(true);
+          },
+          onToolCall: (call) => {
+            trace.append(renderTraceStep(call));
+            trace.hidden = false;
+            this.scrollToEnd();
+            this.hooks.onToolCall(call);
+          },
+        },
+      );
+      if (this.streaming !== controller) return;
+      typing.remove();
+      if (typeof done.response === "string" && done.response) textEl.textContent = done.response;
+      if (!trace.children.length && Array.isArray(done.tool_calls) && done.tool_calls.length) {
+        for (const call of done.tool_calls) trace.append(renderTraceStep(call));
+        trace.hidden = false;
+      }
+      reply.classList.remove("streaming");
+      reply.removeAttribute("aria-busy");
+      const isNew = turn.conversationId == null;
+      if (done.conversation_id != null) this.conversationId = done.conversation_id;
+      this.streaming = null;
+      this.setBusy(false);
+      this.scrollToEnd();
+      this.hooks.onTurnDone(this.conversationId, isNew);
+    } catch (err) {
+      if (err && err.name === "AbortError") return;
+      if (this.streaming !== controller) return;
+      this.streaming = null;
+      this.setBusy(false);
+      typing.remove();
+      reply.classList.remove("streaming");
+      reply.removeAttribute("aria-busy");
+      if (!streamed && !trace.children.length) {
+        reply.remove();
+        turn.nodes = turn.nodes.filter((node) => node !== reply);
+      } else {
+        reply.classList.add("interrupted");
+        // Steps may have run before the failure: show their effect on the task list.
+        if (trace.children.length) this.hooks.onTurnDone(this.conversationId, false);
+      }
+      turn.userNode.classList.add("failed");
+      // Never lose what the user typed: put it back unless they've started something new.
+      if (!this.input.value.trim()) this.setDraft(turn.message);
+      if (err.status === 401) return; // the app returns to the login screen; the draft is kept
+      turn.nodes.push(this.showError(err, () => this.retry(turn)));
+      this.failed = turn;
+    }
+  }
+}

@@ -1,0 +1,107 @@
+// Small DOM helpers. Every string a caller passes becomes a text node: server text is never
+// parsed as HTML anywhere in the UI.
+
+/**
+ * Create an element: h("li", {class: "x", onclick: fn, "aria-label": "..."}, child, "text", ...).
+ * Attribute values are set with setAttribute; string children become text nodes.
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value == null || value === false) continue;
+    if (name.startsWith("on") && typeof value === "function") {
+      el.addEventListener(name.slice(2), value);
+    } else if (name === "class") {
+      el.className = value;
+    } else if (name === "dataset") {
+      Object.assign(el.dataset, value);
+    } else if (value === true) {
+      el.setAttribute(name, "");
+    } else {
+      el.setAttribute(name, String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children) {
+    if (child == null || child === false) continue;
+    if (Array.isArray(child)) append(el, child);
+    else if (child instanceof Node) el.append(child);
+    else el.append(document.createTextNode(String(child)));
+  }
+}
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+/** An icon from the sprite in index.html (decorative: hidden from assistive tech). */
+export function icon(name, className = "") {
+  const svg = document.createElementNS(SVG_NS, "svg");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  if (className) svg.setAttribute("class", className);
+  const use = document.createElementNS(SVG_NS, "use");
+  use.setAttribute("href", `#i-${name}`);
+  svg.append(use);
+  return svg;
+}
+
+/** Show a short, polite notice at the bottom of the screen. */
+export function toast(message, { kind = "info", timeout = 3500 } = {}) {
+  const host = document.getElementById("toasts");
+  if (!host) return;
+  const el = h("div", { class: `toast toast-${kind}` }, message);
+  host.append(el);
+  setTimeout(() => {
+    el.classList.add("leaving");
+    setTimeout(() => el.remove(), 250);
+  }, timeout);
+}
+
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+
+/** "just now", "5 min ago", "yesterday", or a date for older things. */
+export function timeAgo(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  const seconds = Math.round((date.getTime() - Date.now()) / 1000);
+  const abs = Math.abs(seconds);
+  if (abs < 45) return "just now";
+  if (abs < 3600) return relative.format(Math.round(seconds / 60), "minute");
+  if (abs < 86400) return relative.format(Math.round(seconds / 3600), "hour");
+  if (abs < 7 * 86400) return relative.format(Math.round(seconds / 86400), "day");
+  return date.toLocaleDateString(undefined, { month: "short", day: "numeric" });
+}
+
+/** A due date as a short label plus whether it has passed. */
+export function dueLabel(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return { text: "", overdue: false };
+  const now = new Date();
+  const startOfDay = (d) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const days = Math.round((startOfDay(date) - startOfDay(now)) / 86400000);
+  const hasTime = date.getHours() !== 0 || date.getMinutes() !== 0;
+  const time = hasTime ? date.toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" }) : "";
+  let day;
+  if (days === 0) day = "Today";
+  else if (days === 1) day = "Tomorrow";
+  else if (days === -1) day = "Yesterday";
+  else if (days > 1 && days < 7) day = date.toLocaleDateString(undefined, { weekday: "short" });
+  else {
+    day = date.toLocaleDateString(undefined, {
+      month: "short",
+      day: "numeric",
+      year: date.getFullYear() === now.getFullYear() ? undefined : "numeric",
+    });
+  }
+  return { text: time ? `${day} ${time}` : day, overdue: date.getTime() < now.getTime() };
+}
+
+/** The full date and time, for a tooltip. */
+export function fullDate(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}

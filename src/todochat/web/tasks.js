@@ -1,0 +1,274 @@
+// The tasks panel: the user's list with filters and direct edits (tick, rename, delete) over REST.
+
+import { dueLabel, fullDate, h, icon, toast } from "./dom.js";
+
+const FILTER_KEY = "todochat.taskFilter";
+const FILTERS = ["pending", "completed", "all"];
+const EMPTY_TEXT = {
+  pending: "Nothing pending. Nice.",
+  completed: "Nothing completed yet.",
+  all: "No tasks yet. Ask the assistant to add one.",
+};
+
+export class TasksPanel {
+  constructor(api) {
+    this.api = api;
+    this.tasks = [];
+    this.total = 0;
+    this.editingId = null;
+    this.refreshQueued = false;
+    this.inflight = null;
+    this.filter = FILTERS.includes(localStorage.getItem(FILTER_KEY)) ? localStorage.getItem(FILTER_KEY) : "all";
+
+    this.list = document.getElementById("task-list");
+    this.empty = document.getElementById("tasks-empty");
+    this.emptyText = document.getElementById("tasks-empty-text");
+    this.count = document.getElementById("tasks-count");
+    this.badge = document.getElementById("tasks-badge");
+    this.filterset = document.getElementById("task-filter");
+
+    for (const radio of this.filterset.querySelectorAll("input[type=radio]")) {
+      radio.checked = radio.value === this.filter;
+    }
+    this.onFilterChange = (event) => {
+      if (event.target.name !== "task-filter") return;
+      this.filter = event.target.value;
+      localStorage.setItem(FILTER_KEY, this.filter);
+      this.refresh();
+    };
+    this.filterset.addEventListener("change", this.onFilterChange);
+  }
+
+  /** Stop listening (on log out). */
+  destroy() {
+    this.filterset.removeEventListener("change", this.onFilterChange);
+    if (this.inflight) this.inflight.abort();
+    this.list.replaceChildren();
+    this.count.textContent = "";
+    this.badge.hidden = true;
+  }
+
+  /** Reload the list from the server (deferred while a title is being edited). */
+  async refresh() {
+    if (this.editingId !== null) {
+      this.refreshQueued = true;
+      return;
+    }
+    if (this.inflight) this.inflight.abort();
+    const controller = new AbortController();
+    this.inflight = controller;
+    this.list.setAttribute("aria-busy", "true");
+    try {
+      const page = await this.api.listTasks(this.filter, { signal: controller.signal });
+      if (controller.signal.aborted) return;
+      this.tasks = page.items || [];
+      this.total = typeof page.total === "number" ? page.total : this.tasks.length;
+      this.render();
+    } catch (err) {
+      if (err && err.name === "AbortError") return;
+      if (err.status !== 401) toast(`Couldn't load tasks: ${err.detail || err.message}`, { kind: "error" });
+    } finally {
+      if (this.inflight === controller) {
+        this.inflight = null;
+        this.list.removeAttribute("aria-busy");
+      }
+    }
+  }
+
+  render() {
+    const focused = this.focusKey();
+    this.list.replaceChildren(...this.tasks.map((task) => this.renderTask(task)));
+    this.empty.hidden = this.tasks.length > 0;
+    this.emptyText.textContent = EMPTY_TEXT[this.filter];
+    this.count.textContent = this.total ? String(this.total) : "";
+    this.updateBadge();
+    this.restoreFocus(focused);
+  }
+
+  updateBadge() {
+    if (this.filter === "completed") return;
+    const pending = this.tasks.filter((task) => !task.completed).length;
+    this.badge.textContent = pending > 99 ? "99+" : String(pending);
+    this.badge.hidden = pending === 0;
+  }
+
+  // Re-rendering replaces nodes; keep keyboard focus on the same control of the same task.
+  focusKey() {
+    const active = document.activeElement;
+    if (!active || !this.list.contains(active)) return null;
+    const item = active.closest("[data-task-id]");
+    return item ? { id: item.dataset.taskId, role: active.dataset.role } : null;
+  }
+
+  restoreFocus(key) {
+    if (!key) return;
+    const item = this.list.querySelector(`[data-task-id="${CSS.escape(key.id)}"]`);
+    const target = item && item.querySelector(`[data-role="${CSS.escape(key.role || "")}"]`);
+    if (target) target.focus();
+  }
+
+  renderTask(task) {
+    const checkboxId = `task-${task.id}-done`;
+    const title = h("span", { class: "task-title", "data-role": "title", title: "Double-click to rename" }, task.title);
+    title.addEventListener("dblclick", () => this.startEdit(task.id));
+
+    const meta = [];
+    if (task.priority && task.priority !== "medium") {
+      meta.push(h("span", { class: `pill pill-${task.priority}` }, task.priority === "high" ? "High" : "Low"));
+    }
+    if (task.due_at) {
+      const due = dueLabel(task.due_at);
+      const overdue = due.overdue && !task.completed;
+      meta.push(
+        h("span", { class: `pill pill-due${overdue ? " overdue" : ""}`, title: `Due ${fullDate(task.due_at)}` },
+          overdue ? `Overdue · ${due.text}` : due.text),
+      );
+    }
+    for (const tag of task.tags || []) meta.push(h("span", { class: "pill pill-tag" }, `#${tag}`));
+
+    const body = h("div", { class: "task-body" },
+      h("label", { class: "visually-hidden", for: checkboxId }, task.title),
+      title,
+      task.description ? h("p", { class: "task-desc" }, task.description) : null,
+      meta.length ? h("div", { class: "task-meta" }, meta) : null,
+    );
+
+    return h("li", { class: `task${task.completed ? " done" : ""}`, dataset: { taskId: String(task.id) } },
+      h("span", { class: "check" },
+        h("input", {
+          type: "checkbox",
+          id: checkboxId,
+          "data-role": "check",
+          checked: task.completed,
+          onchange: (event) => this.toggle(task, event.target),
+        }),
+        h("span", { class: "check-mark", "aria-hidden": "true" }),
+      ),
+      body,
+      h("div", { class: "task-actions" },
+        h("button", {
+          type: "button", class: "icon-btn small", "data-role": "edit",
+          "aria-label": `Rename “${task.title}”`, title: "Rename",
+          onclick: () => this.startEdit(task.id),
+        }, icon("edit")),
+        h("button", {
+          type: "button", class: "icon-btn small danger", "data-role": "delete",
+          "aria-label": `Delete “${task.title}”`, title: "Delete",
+          onclick: () => this.remove(task),
+        }, icon("trash")),
+      ),
+    );
+  }
+
+  itemFor(taskId) {
+    return this.list.querySelector(`[data-task-id="${CSS.escape(String(taskId))}"]`);
+  }
+
+  replaceTask(updated) {
+    const index = this.tasks.findIndex((task) => task.id === updated.id);
+    if (index === -1) return;
+    const belongs = this.filter === "all" || (this.filter === "completed") === Boolean(updated.completed);
+    if (belongs) this.tasks[index] = updated;
+    else {
+      this.tasks.splice(index, 1);
+      this.total = Math.max(0, this.total - 1);
+    }
+    this.render();
+  }
+
+  async toggle(task, checkbox) {
+    checkbox.disabled = true;
+    try {
+      const updated = await this.api.toggleTask(task.id);
+      toast(updated.completed ? `Completed “${updated.title}”` : `Reopened “${updated.title}”`);
+      this.replaceTask(updated);
+    } catch (err) {
+      checkbox.checked = task.completed;
+      if (err.status !== 401) toast(`Couldn't update the task: ${err.detail}`, { kind: "error" });
+      if (err.status === 404) this.refresh();
+    } finally {
+      checkbox.disabled = false;
+    }
+  }
+
+  async remove(task) {
+    const item = this.itemFor(task.id);
+    if (item) item.classList.add("removing");
+    try {
+      await this.api.deleteTask(task.id);
+      toast(`Deleted “${task.title}”`);
+      this.tasks = this.tasks.filter((other) => other.id !== task.id);
+      this.total = Math.max(0, this.total - 1);
+      this.render();
+      // Keep keyboard users inside the list after their row disappears.
+      const next = this.list.querySelector("input[type=checkbox]");
+      if (next && (!document.activeElement || document.activeElement === document.body)) next.focus();
+    } catch (err) {
+      if (item) item.classList.remove("removing");
+      if (err.status === 404) this.refresh();
+      else if (err.status !== 401) toast(`Couldn't delete the task: ${err.detail}`, { kind: "error" });
+    }
+  }
+
+  startEdit(taskId) {
+    if (this.editingId !== null) return;
+    const task = this.tasks.find((other) => other.id === taskId);
+    const item = this.itemFor(taskId);
+    if (!task || !item) return;
+    const titleEl = item.querySelector(".task-title");
+    const input = h("input", {
+      type: "text", class: "task-edit", value: task.title, maxlength: 200,
+      "aria-label": "Task title", enterkeyhint: "done",
+    });
+    this.editingId = taskId;
+    item.classList.add("editing");
+    titleEl.replaceWith(input);
+    input.focus();
+    input.select();
+
+    let finished = false;
+    const finish = async (save) => {
+      if (finished) return;
+      const title = input.value.trim();
+      if (save && title && title !== task.title) {
+        input.disabled = true;
+        try {
+          const updated = await this.api.updateTask(task.id, { title });
+          task.title = updated.title;
+          Object.assign(task, updated);
+          toast(`Renamed to “${updated.title}”`);
+        } catch (err) {
+          input.disabled = false;
+          if (err.status !== 401) {
+            toast(`Couldn't rename: ${err.detail}`, { kind: "error" });
+            input.focus();
+            return; // keep editing so the text isn't lost
+          }
+        }
+      }
+      finished = true;
+      this.editingId = null;
+      this.render();
+      const row = this.itemFor(task.id);
+      const edit = row && row.querySelector("[data-role=edit]");
+      if (edit) edit.focus();
+      if (this.refreshQueued) {
+        this.refreshQueued = false;
+        this.refresh();
+      }
+    };
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.isComposing) {
+        event.preventDefault();
+        finish(true);
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        event.stopPropagation();
+        finish(false);
+      }
+    });
+    input.addEventListener("blur", () => {
+      if (!input.disabled) finish(true);
+    });
+  }
+}

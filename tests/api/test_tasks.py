@@ -1,0 +1,211 @@
+"""The task REST API: every endpoint with good and bad input."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from tests.factories import Account, add_task, signup
+
+
+@pytest.fixture
+async def account(client: httpx.AsyncClient) -> Account:
+    return await signup(client)
+
+
+async def _list(client: httpx.AsyncClient, account: Account, **params: object) -> dict:  # type: ignore[type-arg]
+    response = await client.get(account.url("/tasks"), params=params, headers=account.headers)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def test_create_and_read_a_task(client: httpx.AsyncClient, account: Account) -> None:
+    task = await add_task(
+        client, account, title="  Buy milk ", description="2 litres", priority="high",
+        tags=["#Home", "errands", "home"], due_at="2030-01-02T17:00:00+00:00",
+    )
+    assert task["title"] == "Buy milk"
+    assert task["description"] == "2 litres"
+    assert task["priority"] == "high"
+    assert task["tags"] == ["home", "errands"]
+    assert task["due_at"] == "2030-01-02T17:00:00Z"
+    assert task["completed"] is False and task["completed_at"] is None
+    assert set(task) == {
+        "id", "title", "description", "completed", "completed_at", "priority", "tags", "due_at",
+        "created_at", "updated_at",
+    }
+    fetched = await client.get(account.url(f"/tasks/{task['id']}"), headers=account.headers)
+    assert fetched.json() == task
+
+
+async def test_defaults(client: httpx.AsyncClient, account: Account) -> None:
+    task = await add_task(client, account, title="Call mom")
+    assert (task["priority"], task["tags"], task["description"], task["due_at"]) == ("medium", [], "", None)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"title": ""},
+        {"title": "   "},
+        {"title": "x" * 201},
+        {"title": "ok", "description": "x" * 2001},
+        {"title": "ok", "priority": "urgent"},
+        {"title": "ok", "due_at": "next tuesday-ish"},
+        {"title": "ok", "tags": "home"},
+        {"title": 42},
+        {"title": "ok", "completed": "yes", "unknown": 1},
+        {"title": "ok", "tags": ["x" * 51]},
+    ],
+)
+async def test_create_rejects_bad_input(client: httpx.AsyncClient, account: Account, body: dict) -> None:  # type: ignore[type-arg]
+    response = await client.post(account.url("/tasks"), json=body, headers=account.headers)
+    assert response.status_code == 422
+    assert response.json()["error"] == "validation_error"
+    assert response.json()["detail"]
+    assert (await _list(client, account))["total"] == 0
+
+
+async def test_malformed_json_is_422(client: httpx.AsyncClient, account: Account) -> None:
+    response = await client.post(
+        account.url("/tasks"), content=b"{not json", headers={**account.headers, "content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"] == "The request body is not valid JSON."
+
+
+async def test_title_of_exactly_200_chars_is_fine(client: httpx.AsyncClient, account: Account) -> None:
+    task = await add_task(client, account, title="x" * 200)
+    assert len(task["title"]) == 200
+
+
+async def test_partial_update(client: httpx.AsyncClient, account: Account) -> None:
+    task = await add_task(client, account, title="Draft", priority="low", due_at="2030-01-01T09:00:00Z", tags=["a"])
+    response = await client.put(account.url(f"/tasks/{task['id']}"), json={"title": "Final"}, headers=account.headers)
+    assert response.status_code == 200
+    updated = response.json()
+    assert updated["title"] == "Final"
+    assert (updated["priority"], updated["due_at"], updated["tags"]) == ("low", "2030-01-01T09:00:00Z", ["a"])
+    assert updated["updated_at"] > task["updated_at"]
+
+    cleared = await client.put(account.url(f"/tasks/{task['id']}"), json={"due_at": None}, headers=account.headers)
+    assert cleared.json()["due_at"] is None
+    assert cleared.json()["title"] == "Final"
+
+
+@pytest.mark.parametrize(
+    "body", [{"title": ""}, {"title": None}, {"priority": "p1"}, {"tags": None}, {"due_at": "soon"}, {"nope": 1}]
+)
+async def test_update_rejects_bad_input(client: httpx.AsyncClient, account: Account, body: dict) -> None:  # type: ignore[type-arg]
+    task = await add_task(client, account, title="Keep me")
+    response = await client.put(account.url(f"/tasks/{task['id']}"), json=body, headers=account.headers)
+    assert response.status_code == 422
+    unchanged = await client.get(account.url(f"/tasks/{task['id']}"), headers=account.headers)
+    assert unchanged.json() == task
+
+
+async def test_toggle_complete(client: httpx.AsyncClient, account: Account) -> None:
+    task = await add_task(client, account, title="Toggle me")
+    done = await client.patch(account.url(f"/tasks/{task['id']}/complete"), headers=account.headers)
+    assert done.status_code == 200
+    assert done.json()["completed"] is True
+    assert done.json()["completed_at"] is not None
+    undone = await client.patch(account.url(f"/tasks/{task['id']}/complete"), headers=account.headers)
+    assert undone.json()["completed"] is False
+    assert undone.json()["completed_at"] is None
+
+
+async def test_delete(client: httpx.AsyncClient, account: Account) -> None:
+    task = await add_task(client, account, title="Delete me")
+    response = await client.delete(account.url(f"/tasks/{task['id']}"), headers=account.headers)
+    assert response.status_code == 204
+    assert response.content == b""
+    gone = await client.get(account.url(f"/tasks/{task['id']}"), headers=account.headers)
+    assert gone.status_code == 404
+    again = await client.delete(account.url(f"/tasks/{task['id']}"), headers=account.headers)
+    assert again.status_code == 404
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
+async def test_unknown_task_is_404(client: httpx.AsyncClient, account: Account, method: str) -> None:
+    path = "/tasks/999999999/complete" if method == "PATCH" else "/tasks/999999999"
+    response = await client.request(method, account.url(path), json={"title": "x"} if method == "PUT" else None, headers=account.headers)
+    assert response.status_code == 404
+    assert response.json() == {"error": "not_found", "detail": "Task 999999999 not found."}
+
+
+async def test_list_filters_and_search(client: httpx.AsyncClient, account: Account) -> None:
+    milk = await add_task(client, account, title="Buy milk", tags=["shopping"], priority="high")
+    await add_task(client, account, title="Write report", description="quarterly numbers, with MILK stats")
+    bread = await add_task(client, account, title="Buy bread", tags=["shopping"], priority="low")
+    await client.patch(account.url(f"/tasks/{bread['id']}/complete"), headers=account.headers)
+
+    assert (await _list(client, account))["total"] == 3
+    pending = await _list(client, account, status="pending")
+    assert [t["title"] for t in pending["items"]] == ["Buy milk", "Write report"]
+    completed = await _list(client, account, status="completed")
+    assert [t["id"] for t in completed["items"]] == [bread["id"]]
+    search = await _list(client, account, q="milk")
+    assert [t["title"] for t in search["items"]] == ["Buy milk", "Write report"]
+    assert (await _list(client, account, q="%"))["total"] == 0
+    assert [t["id"] for t in (await _list(client, account, tag="#Shopping"))["items"]] == [milk["id"], bread["id"]]
+    assert [t["id"] for t in (await _list(client, account, priority="high"))["items"]] == [milk["id"]]
+
+
+async def test_list_sort_and_pagination(client: httpx.AsyncClient, account: Account) -> None:
+    await add_task(client, account, title="banana", priority="low", due_at="2030-01-03T00:00:00Z")
+    await add_task(client, account, title="Apple", priority="high")
+    await add_task(client, account, title="cherry", priority="medium", due_at="2030-01-01T00:00:00Z")
+    titles = lambda page: [t["title"] for t in page["items"]]  # noqa: E731
+    assert titles(await _list(client, account, sort="title")) == ["Apple", "banana", "cherry"]
+    assert titles(await _list(client, account, sort="priority")) == ["Apple", "cherry", "banana"]
+    assert titles(await _list(client, account, sort="due")) == ["cherry", "banana", "Apple"]
+    assert titles(await _list(client, account, sort="created")) == ["banana", "Apple", "cherry"]
+    page = await _list(client, account, sort="title", limit=2, offset=1)
+    assert titles(page) == ["banana", "cherry"] and page["total"] == 3
+    beyond = await _list(client, account, limit=2, offset=10)
+    assert beyond == {"items": [], "total": 3}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"status": "done"}, {"limit": 0}, {"limit": 101}, {"offset": -1}, {"sort": "random"}, {"due": "tomorrow"}, {"priority": "urgent"}],
+)
+async def test_list_rejects_bad_params(client: httpx.AsyncClient, account: Account, params: dict) -> None:  # type: ignore[type-arg]
+    response = await client.get(account.url("/tasks"), params=params, headers=account.headers)
+    assert response.status_code == 422
+    assert response.json()["error"] == "validation_error"
+
+
+async def test_due_filters_use_the_users_calendar(client: httpx.AsyncClient) -> None:
+    # Far from UTC so "today" differs from the UTC day for much of the day.
+    account = await signup(client, time_zone="Pacific/Kiritimati")
+    zone = ZoneInfo("Pacific/Kiritimati")
+    now = datetime.now(zone)
+    start_of_today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    earlier_today = await add_task(client, account, title="earlier today", due_at=start_of_today.isoformat())
+    later = now + timedelta(minutes=5)
+    if later.date() == now.date():
+        await add_task(client, account, title="later today", due_at=later.isoformat())
+    in_three_days = await add_task(client, account, title="in three days", due_at=(now + timedelta(days=3)).isoformat())
+    overdue = await add_task(client, account, title="overdue", due_at=(now - timedelta(days=2)).isoformat())
+    await add_task(client, account, title="no date")
+
+    today = await _list(client, account, due="today")
+    assert earlier_today["id"] in [t["id"] for t in today["items"]]
+    assert all(t["title"].endswith("today") for t in today["items"])
+    overdue_ids = {t["id"] for t in (await _list(client, account, due="overdue"))["items"]}
+    assert overdue_ids == {overdue["id"], earlier_today["id"]}
+    week = {t["title"] for t in (await _list(client, account, due="week"))["items"]}
+    assert "in three days" in week and "overdue" not in week and "no date" not in week
+    assert in_three_days["id"]
+
+
+async def test_naive_due_dates_are_in_the_users_time_zone(client: httpx.AsyncClient) -> None:
+    account = await signup(client, time_zone="America/New_York")
+    task = await add_task(client, account, title="Meeting", due_at="2030-06-01T09:00:00")
+    assert task["due_at"] == "2030-06-01T13:00:00Z"

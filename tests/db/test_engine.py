@@ -1,0 +1,61 @@
+"""DATABASE_URL handling: libpq, Neon and SQLAlchemy spellings all become asyncpg URLs."""
+
+from __future__ import annotations
+
+import pytest
+
+from todochat.config import Settings
+from todochat.db.engine import async_url, create_engine, is_pooled
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u:p@host:5432/db",
+        "postgres://u:p@host:5432/db",
+        "postgresql+asyncpg://u:p@host:5432/db",
+        "postgresql+psycopg://u:p@host:5432/db",
+    ],
+)
+def test_schemes_become_asyncpg(url: str) -> None:
+    parsed, connect_args = async_url(url)
+    assert parsed.drivername == "postgresql+asyncpg"
+    assert (parsed.username, parsed.password, parsed.host, parsed.port, parsed.database) == ("u", "p", "host", 5432, "db")
+    assert connect_args == {}
+
+
+def test_neon_url_options_are_translated() -> None:
+    url = "postgresql://neondb_owner:secret@ep-cool-darkness-123456.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require"
+    parsed, connect_args = async_url(url)
+    assert dict(parsed.query) == {}
+    assert connect_args == {"ssl": "require"}
+
+
+def test_sslmode_disable_means_no_ssl() -> None:
+    _, connect_args = async_url("postgresql://u@h/db?sslmode=disable&connect_timeout=5")
+    assert connect_args == {"timeout": 5.0}
+
+
+def test_non_postgres_url_is_refused() -> None:
+    with pytest.raises(ValueError, match="PostgreSQL"):
+        async_url("mysql://u@h/db")
+
+
+def test_pooled_hosts_are_detected() -> None:
+    settings = Settings(database_url=None)
+    assert is_pooled("postgresql://u@ep-x-pooler.eu-central-1.aws.neon.tech/db", settings)
+    assert not is_pooled("postgresql://u@ep-x.eu-central-1.aws.neon.tech/db", settings)
+    assert is_pooled("postgresql://u@localhost/db", Settings(database_pooled=True))
+
+
+async def test_pooled_engine_works_without_statement_cache(database_url: str) -> None:
+    """The PgBouncer-safe settings still run queries (prepared statements get unique names)."""
+    from sqlalchemy import text
+
+    engine = create_engine(database_url, Settings(database_pooled=True))
+    try:
+        for _ in range(3):
+            async with engine.connect() as conn:
+                assert await conn.scalar(text("SELECT count(*) FROM app_user WHERE email = :e"), {"e": "x"}) == 0
+    finally:
+        await engine.dispose()

@@ -1,0 +1,259 @@
+"""The web UI in a real browser (headless Chromium) against a real `todochat serve`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.web.conftest import Browsing
+
+PASSWORD = "correct horse battery"
+XSS = "<img src=x onerror=alert(1)>"
+
+pytestmark = pytest.mark.slow
+
+OpenBrowser = Callable[..., Browsing]
+
+
+def sign_up(page: Page, email: str) -> None:
+    """Create an account through the form and land in the app."""
+    page.goto("/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_label("Message")).to_be_visible()
+
+
+def tasks_panel(page: Page) -> Locator:
+    return page.get_by_role("region", name="Tasks")
+
+
+def conversations(page: Page) -> Locator:
+    return page.get_by_role("navigation", name="Conversations")
+
+
+def last_reply(page: Page) -> Locator:
+    return page.locator(".msg-assistant").last
+
+
+def send(page: Page, text: str) -> None:
+    """Type a message and press Enter; wait until the reply is complete."""
+    box = page.get_by_label("Message")
+    box.fill(text)
+    box.press("Enter")
+    expect(page.locator(".msg-assistant.streaming")).to_have_count(0)
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+
+
+def token_of(page: Page) -> tuple[str, str]:
+    """The session the UI stored: (token, user id)."""
+    session = page.evaluate("JSON.parse(localStorage.getItem('todochat.session'))")
+    return session["token"], session["user"]["id"]
+
+
+def test_main_flow(open_browser: OpenBrowser, unique_email: str, output_dir: Path) -> None:
+    """Sign up, chat, tick in the panel, reload, resume, rename, log out."""
+    page = open_browser(viewport={"width": 1360, "height": 860}).page
+
+    page.goto("/")
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    page.screenshot(path=output_dir / "01-login.png")
+
+    sign_up(page, unique_email)
+    expect(tasks_panel(page)).to_contain_text("No tasks yet")
+    page.screenshot(path=output_dir / "02-empty.png")
+
+    # Shift+Enter is a new line, not a send.
+    box = page.get_by_label("Message")
+    box.fill("add a task")
+    box.press("Shift+Enter")
+    expect(box).to_have_value("add a task\n")
+    expect(page.locator(".msg-user")).to_have_count(0)
+
+    # The reply arrives over the SSE endpoint, with a trace of the tool call.
+    box.fill("add a task to buy milk")
+    with page.expect_response(re.compile(r"/chat/stream$")) as streamed:
+        box.press("Enter")
+    assert streamed.value.headers["content-type"].startswith("text/event-stream")
+    expect(box).to_have_value("")
+    expect(page.locator(".msg-user")).to_have_text(["You: add a task to buy milk"])
+    expect(last_reply(page).locator(".trace")).to_contain_text(re.compile(r"added task #\d+ 'buy milk'", re.I))
+    expect(last_reply(page).locator(".msg-text")).to_contain_text(re.compile("buy milk", re.I))
+    milk = tasks_panel(page).get_by_role("checkbox", name=re.compile("buy milk", re.I))
+    expect(milk).not_to_be_checked()
+    expect(conversations(page).locator(".conversation-link", has_text=re.compile("buy milk", re.I))).to_be_visible()
+    page.screenshot(path=output_dir / "03-added.png")
+
+    # Tick it in the panel, then ask the assistant about it.
+    milk.check()
+    expect(milk).to_be_checked()
+    send(page, "what have I completed?")
+    expect(last_reply(page).locator(".msg-text")).to_contain_text(re.compile("buy milk", re.I))
+    expect(last_reply(page).locator(".trace")).to_contain_text(re.compile(r"listed 1 task\b"))
+    page.screenshot(path=output_dir / "04-completed.png")
+
+    # A reload keeps the session, the conversation and the tasks.
+    page.reload()
+    expect(page.get_by_label("Message")).to_be_visible()
+    expect(page.locator(".msg-user")).to_have_text(["You: add a task to buy milk", "You: what have I completed?"])
+    expect(tasks_panel(page).get_by_role("checkbox", name=re.compile("buy milk", re.I))).to_be_checked()
+
+    # The filters.
+    panel = tasks_panel(page)
+    panel.get_by_role("radio", name="Pending").check()
+    expect(panel).to_contain_text("Nothing pending")
+    panel.get_by_role("radio", name="Completed").check()
+    expect(panel.get_by_role("checkbox")).to_have_count(1)
+    panel.get_by_role("radio", name="All").check()
+
+    # A second conversation; then resume the older one with its full history.
+    page.get_by_role("button", name="New conversation").click()
+    expect(page.locator(".msg")).to_have_count(0)
+    send(page, "add a task to call the plumber")
+    expect(panel.get_by_role("checkbox")).to_have_count(2)
+    links = conversations(page).locator(".conversation-link")
+    expect(links).to_have_count(2)
+    expect(links.first).to_contain_text(re.compile("plumber", re.I))  # most recent first
+    links.nth(1).click()
+    expect(page.locator(".msg-user")).to_have_text(["You: add a task to buy milk", "You: what have I completed?"])
+    expect(page.locator(".msg-assistant").first.locator(".trace")).to_contain_text(re.compile("added task", re.I))
+    expect(links.nth(1)).to_have_attribute("aria-current", "page")
+    page.screenshot(path=output_dir / "05-resumed.png")
+
+    # Rename inline: Escape cancels, Enter saves (through the REST API).
+    plumber = panel.locator(".task", has_text=re.compile("plumber", re.I))
+    plumber.locator(".task-title").dblclick()
+    editor = panel.get_by_label("Task title")
+    editor.fill("something else")
+    editor.press("Escape")
+    expect(plumber).to_contain_text(re.compile("plumber", re.I))
+    plumber.get_by_role("button", name=re.compile("^Rename")).click()
+    panel.get_by_label("Task title").fill("Call the plumber before Friday")
+    panel.get_by_label("Task title").press("Enter")
+    expect(panel.get_by_role("checkbox", name="Call the plumber before Friday")).to_be_visible()
+    token, user_id = token_of(page)
+    listed = page.request.get(f"/api/{user_id}/tasks", headers={"Authorization": f"Bearer {token}"}).json()
+    assert "Call the plumber before Friday" in [task["title"] for task in listed["items"]]
+
+    # Delete a task from the panel, and the newer conversation from the sidebar.
+    panel.get_by_role("button", name=re.compile("^Delete .*plumber")).click()
+    expect(panel.get_by_role("checkbox")).to_have_count(1)
+    conversations(page).get_by_role("button", name=re.compile("^Delete conversation .*plumber", re.I)).click()
+    conversations(page).get_by_role("button", name="Delete", exact=True).click()
+    expect(links).to_have_count(1)
+
+    # Log out: back to the form, and the token is gone.
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('todochat.session')") is None
+
+    # Log in again with the same account.
+    page.get_by_label("Email").fill(unique_email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    expect(page.get_by_label("Message")).to_be_visible()
+    expect(conversations(page).locator(".conversation-link")).to_have_count(1)
+
+
+def test_server_text_is_never_html(open_browser: OpenBrowser, unique_email: str, output_dir: Path) -> None:
+    """A task titled like markup shows as text, in the panel and in the chat."""
+    browsing = open_browser(viewport={"width": 1280, "height": 800})
+    page = browsing.page
+    sign_up(page, unique_email)
+    token, user_id = token_of(page)
+    created = page.request.post(
+        f"/api/{user_id}/tasks", data={"title": XSS}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert created.status == 201, created.text()
+
+    send(page, "what's pending?")
+    panel = tasks_panel(page)
+    expect(panel.locator(".task-title")).to_have_text([XSS])
+    expect(panel.locator("img")).to_have_count(0)
+    send(page, XSS)
+    expect(page.locator(".msg-user").last).to_have_text(f"You: {XSS}")
+    expect(page.locator("#messages img")).to_have_count(0)
+    page.screenshot(path=output_dir / "06-xss-as-text.png")
+    assert browsing.watch.dialogs == []
+
+
+def test_too_long_message_shows_server_error(open_browser: OpenBrowser, unique_email: str, output_dir: Path) -> None:
+    """The server's 422 shows inline with a Retry, and the text stays in the box."""
+    page = open_browser(viewport={"width": 1280, "height": 800}).page
+    sign_up(page, unique_email)
+    token, user_id = token_of(page)
+    long_text = "buy " * 1001  # 4004 characters
+    refused = page.request.post(
+        f"/api/{user_id}/chat/stream", data={"message": long_text}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert refused.status == 422
+    detail = refused.json()["detail"]
+
+    box = page.get_by_label("Message")
+    box.fill(long_text)
+    box.press("Enter")
+    alert = page.locator("#messages").get_by_role("alert")
+    expect(alert).to_contain_text(detail)
+    expect(alert.get_by_role("button", name="Retry")).to_be_visible()
+    expect(box).to_have_value(long_text)
+    page.screenshot(path=output_dir / "07-too-long.png")
+
+    # Fixing the message and sending replaces the failed attempt.
+    box.fill("add a task to buy bread")
+    box.press("Enter")
+    expect(page.locator("#messages").get_by_role("alert")).to_have_count(0)
+    expect(tasks_panel(page).get_by_role("checkbox", name=re.compile("buy bread", re.I))).to_be_visible()
+
+
+def test_dark_theme_and_phone(open_browser: OpenBrowser, unique_email: str, output_dir: Path) -> None:
+    """Readable in dark mode; on a phone the sidebar and the panel are drawers."""
+    page = open_browser(viewport={"width": 1360, "height": 860}, color_scheme="dark").page
+    page.goto("/")
+    page.screenshot(path=output_dir / "08-dark-login.png")
+    sign_up(page, unique_email)
+    send(page, "add a task to buy milk")
+    send(page, "remind me to call mom tomorrow 5pm")
+    send(page, "what's pending?")
+    expect(tasks_panel(page).get_by_role("checkbox")).to_have_count(2)
+    page.screenshot(path=output_dir / "09-dark-chat.png")
+
+    phone = open_browser(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    ).page
+    phone.goto("/")
+    phone.get_by_label("Email").fill(unique_email)
+    phone.get_by_label("Password").fill(PASSWORD)
+    phone.get_by_role("button", name="Log in").click()
+    expect(phone.get_by_label("Message")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    expect(tasks_panel(phone)).to_be_hidden()
+    expect(conversations(phone)).to_be_hidden()
+
+    # On another device, the conversation is one tap away in the drawer.
+    phone.get_by_role("button", name="Show conversations").click()
+    expect(conversations(phone)).to_be_visible()
+    phone.wait_for_timeout(300)  # let the slide-in finish before the screenshot
+    phone.screenshot(path=output_dir / "10-phone-conversations.png")
+    conversations(phone).locator(".conversation-link").first.click()
+    expect(conversations(phone)).to_be_hidden()
+    expect(phone.locator(".msg-user")).to_have_count(3)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.screenshot(path=output_dir / "11-phone-chat.png")
+
+    phone.get_by_role("button", name="Show tasks").click()
+    expect(tasks_panel(phone)).to_be_visible()
+    expect(tasks_panel(phone).get_by_role("checkbox")).to_have_count(2)
+    phone.wait_for_timeout(300)
+    phone.screenshot(path=output_dir / "12-phone-tasks.png")
+    phone.keyboard.press("Escape")
+    expect(tasks_panel(phone)).to_be_hidden()
+
+    phone.get_by_role("button", name="Show conversations").click()
+    phone.get_by_role("button", name="New conversation").click()
+    expect(conversations(phone)).to_be_hidden()
+    expect(phone.locator(".msg")).to_have_count(0)
+    phone.screenshot(path=output_dir / "13-phone-new.png")
