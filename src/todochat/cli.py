@@ -83,6 +83,22 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision."
     typer.echo(f"Database downgraded to {revision}.")
 
 
+@app.command()
+def mcp(user: Annotated[str, typer.Option(help="Email of the account whose tasks to serve.")]) -> None:
+    """Serve the task tools over stdio for a local MCP client (Claude Desktop, IDEs)."""
+    import anyio
+
+    from todochat.mcp.stdio import serve_stdio
+
+    # stdout carries the MCP protocol: everything human goes to stderr.
+    url = resolve_database_url(get_settings())
+    try:
+        anyio.run(serve_stdio, url, user)
+    except LookupError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from error
+
+
 def main() -> None:
     """Entry point for `python -m todochat`."""
     app()

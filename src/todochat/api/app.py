@@ -8,8 +8,10 @@ from pathlib import Path
 
 from alembic.script import ScriptDirectory
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from todochat import __version__
 from todochat.accounts.service import shared_secret_key
@@ -19,6 +21,8 @@ from todochat.config import Settings, get_settings
 from todochat.db.engine import create_engine, create_sessionmaker
 from todochat.db.migrate import alembic_config
 from todochat.db.uow import unit_of_work
+from todochat.mcp.http import mcp_http_app
+from todochat.mcp.server import build_mcp, identify_from_request
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
@@ -50,6 +54,11 @@ def create_app(
                 maker = create_sessionmaker(engine)
             app.state.sessionmaker = maker
             app.state.secret_key = settings.secret_key or await _load_secret_key(maker)
+            app.state.mcp = build_mcp(maker, identify_from_request)
+            mcp_app.app = mcp_http_app(
+                app.state.mcp, lambda: app.state.secret_key, settings.mcp_allowed_hosts
+            )
+            await stack.enter_async_context(app.state.mcp.session_manager.run())
             yield
 
     app = FastAPI(
@@ -64,6 +73,14 @@ def create_app(
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(tasks.router)
+    # The MCP server needs the sessionmaker, known only once the lifespan starts.
+    mcp_app = _Deferred()
+    app.mount("/mcp", mcp_app, name="mcp")
+
+    @app.api_route("/mcp", methods=["GET", "POST", "DELETE"], include_in_schema=False)
+    async def mcp_without_slash() -> RedirectResponse:
+        return RedirectResponse("/mcp/", status_code=307)
+
     if WEB_DIR.is_dir():
         app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app
@@ -72,6 +89,17 @@ def create_app(
 async def _load_secret_key(maker: async_sessionmaker[AsyncSession]) -> str:
     async with unit_of_work(maker) as session:
         return await shared_secret_key(session)
+
+
+class _Deferred:
+    """An ASGI app whose target is set during startup."""
+
+    app: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.app is None:
+            raise RuntimeError("The MCP endpoint is not ready: the app's lifespan has not started.")
+        await self.app(scope, receive, send)
 
 
 def create_app_from_env() -> FastAPI:
