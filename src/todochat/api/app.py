@@ -16,13 +16,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from todochat import __version__
 from todochat.accounts.service import shared_secret_key
 from todochat.api.errors import install_error_handlers
-from todochat.api.routes import auth, health, tasks
+from todochat.agent.models import build_model
+from todochat.api.routes import auth, chat, conversations, health, tasks
+from todochat.chat.turn import ChatTurns
 from todochat.config import Settings, get_settings
 from todochat.db.engine import create_engine, create_sessionmaker
 from todochat.db.migrate import alembic_config
 from todochat.db.uow import unit_of_work
 from todochat.mcp.http import mcp_http_app
-from todochat.mcp.server import build_mcp, identify_from_request
+from todochat.mcp.server import build_mcp, identify_bound, identify_from_request
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
@@ -59,6 +61,9 @@ def create_app(
                 app.state.mcp, lambda: app.state.secret_key, settings.mcp_allowed_hosts
             )
             await stack.enter_async_context(app.state.mcp.session_manager.run())
+            app.state.turns = ChatTurns(
+                maker, settings, build_model(settings), build_mcp(maker, identify_bound)
+            )
             yield
 
     app = FastAPI(
@@ -73,6 +78,8 @@ def create_app(
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(tasks.router)
+    app.include_router(chat.router)
+    app.include_router(conversations.router)
     # The MCP server needs the sessionmaker, known only once the lifespan starts.
     mcp_app = _Deferred()
     app.mount("/mcp", mcp_app, name="mcp")

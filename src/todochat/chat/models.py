@@ -36,6 +36,9 @@ class Conversation(Timestamped, Base):
     title: Mapped[str] = mapped_column(String(200), server_default="New conversation")
     # The last seq handed out; bumped atomically so seq stays contiguous per conversation.
     last_seq: Mapped[int] = mapped_column(Integer, server_default="0")
+    # Set while a turn runs, so only one turn per conversation runs at a time across all
+    # instances; a claim left behind by a crashed instance simply expires.
+    turn_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Message(Base):
@@ -57,4 +60,49 @@ class Message(Base):
     role: Mapped[str] = mapped_column(String(9))
     content: Mapped[str] = mapped_column(Text)
     tool_calls: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
+    # Why the turn failed (model unavailable, timeout...); such replies are not shown to the model.
+    error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class IdempotencyRecord(Base):
+    """The outcome of a request sent with an Idempotency-Key, replayed on retries."""
+
+    __tablename__ = "idempotency_record"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    # NULL while the first request is still running.
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    locked_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ToolCallRecord(Base):
+    """A task change made during a keyed turn, so a retried turn does not make it twice."""
+
+    __tablename__ = "tool_call_record"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    turn_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    call_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    result: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class RateWindow(Base):
+    """Chat turns a user started in one minute, shared by every instance."""
+
+    __tablename__ = "rate_window"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, server_default="0")

@@ -1,10 +1,26 @@
 """All ORM models imported in one place, so Alembic sees the whole schema."""
 
 from todochat.accounts.models import AppSetting, User
-from todochat.chat.models import Conversation, Message
+from todochat.chat.models import (
+    Conversation,
+    IdempotencyRecord,
+    Message,
+    RateWindow,
+    ToolCallRecord,
+)
 from todochat.db.base import Base
 from todochat.todos.models import Task
 
 metadata = Base.metadata
 
-__all__ = ["AppSetting", "Conversation", "Message", "Task", "User", "metadata"]
+__all__ = [
+    "AppSetting",
+    "Conversation",
+    "IdempotencyRecord",
+    "Message",
+    "RateWindow",
+    "Task",
+    "ToolCallRecord",
+    "User",
+    "metadata",
+]

@@ -1,0 +1,42 @@
+"""Conversations: list, read with messages, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from todochat.api.deps import OwnerId, Session
+from todochat.chat.schemas import ConversationDetail, ConversationPage, ConversationRead, MessageRead
+from todochat.chat.service import ConversationService
+
+router = APIRouter(prefix="/api/{user_id}/conversations", tags=["conversations"])
+
+
+@router.get("", response_model=ConversationPage)
+async def list_conversations(
+    user_id: OwnerId,
+    session: Session,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ConversationPage:
+    """The user's conversations, most recently active first."""
+    items, total = await ConversationService(session, user_id).list_conversations(limit, offset)
+    return ConversationPage(items=[ConversationRead.model_validate(item) for item in items], total=total)
+
+
+@router.get("/{conversation_id}", response_model=ConversationDetail)
+async def get_conversation(conversation_id: int, user_id: OwnerId, session: Session) -> ConversationDetail:
+    """A conversation with all its messages, in order."""
+    conversation, messages = await ConversationService(session, user_id).get_conversation(conversation_id)
+    return ConversationDetail(
+        **ConversationRead.model_validate(conversation).model_dump(),
+        messages=[MessageRead.model_validate(message) for message in messages],
+    )
+
+
+@router.delete("/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_conversation(conversation_id: int, user_id: OwnerId, session: Session) -> Response:
+    """Delete a conversation and its messages."""
+    await ConversationService(session, user_id).delete_conversation(conversation_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

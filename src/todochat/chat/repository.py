@@ -1,0 +1,149 @@
+"""Every conversation and message query; always scoped to one user."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, insert, literal, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from todochat.chat.models import Conversation, Message
+
+
+class ConversationRepository:
+    """Queries over one user's conversations and messages."""
+
+    def __init__(self, session: AsyncSession, user_id: uuid.UUID) -> None:
+        self.session = session
+        self.user_id = user_id
+
+    async def get_conversation(self, conversation_id: int) -> Conversation | None:
+        """The user's conversation, or None."""
+        statement = select(Conversation).where(
+            Conversation.id == conversation_id, Conversation.user_id == self.user_id
+        )
+        return (await self.session.scalars(statement)).one_or_none()
+
+    async def list_conversations(self, limit: int, offset: int) -> tuple[list[Conversation], int]:
+        """Most recently active first, with the total count, in one round trip."""
+        statement = (
+            select(Conversation, func.count().over().label("total"))
+            .where(Conversation.user_id == self.user_id)
+            .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        rows = (await self.session.execute(statement)).all()
+        if rows:
+            return [row[0] for row in rows], rows[0].total
+        total = await self.session.scalar(
+            select(func.count()).select_from(Conversation).where(Conversation.user_id == self.user_id)
+        )
+        return [], total or 0
+
+    async def delete_conversation(self, conversation_id: int) -> bool:
+        """Delete it with its messages; False if it is not the user's."""
+        statement = (
+            delete(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.user_id == self.user_id)
+            .returning(Conversation.id)
+        )
+        return (await self.session.scalar(statement)) is not None
+
+    async def messages(self, conversation_id: int) -> list[Message]:
+        """All messages in order (for showing a conversation, not for the model)."""
+        statement = (
+            select(Message)
+            .where(Message.conversation_id == conversation_id, Message.user_id == self.user_id)
+            .order_by(Message.seq)
+        )
+        return list((await self.session.scalars(statement)).all())
+
+    async def recent_messages(self, conversation_id: int, limit: int) -> list[Message]:
+        """The last `limit` messages, oldest first.
+
+        A backward scan of the (conversation_id, seq) index: the cost does not depend on how
+        long the conversation is.
+        """
+        statement = (
+            select(Message)
+            .where(
+                Message.conversation_id == conversation_id,
+                Message.user_id == self.user_id,
+            )
+            .order_by(Message.seq.desc())
+            .limit(limit)
+        )
+        newest_first = list((await self.session.scalars(statement)).all())
+        return newest_first[::-1]
+
+    async def create_claimed(self, title: str, claim: timedelta) -> int:
+        """A new conversation, already claimed by the turn that creates it."""
+        statement = (
+            insert(Conversation)
+            .values(user_id=self.user_id, title=title, turn_expires_at=func.now() + claim)
+            .returning(Conversation.id)
+        )
+        return int((await self.session.scalar(statement)) or 0)
+
+    async def claim(self, conversation_id: int, claim: timedelta) -> bool:
+        """Claim the conversation for one turn unless another unexpired turn holds it."""
+        statement = (
+            update(Conversation)
+            .where(
+                Conversation.id == conversation_id,
+                Conversation.user_id == self.user_id,
+                or_(Conversation.turn_expires_at.is_(None), Conversation.turn_expires_at < func.now()),
+            )
+            .values(turn_expires_at=func.now() + claim)
+            .returning(Conversation.id)
+        )
+        return (await self.session.scalar(statement)) is not None
+
+    async def release(self, conversation_id: int) -> None:
+        """End the turn's claim."""
+        await self.session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.user_id == self.user_id)
+            .values(turn_expires_at=None)
+        )
+
+    async def append_message(
+        self,
+        conversation_id: int,
+        role: str,
+        content: str,
+        tool_calls: list[dict[str, Any]] | None = None,
+        error: str | None = None,
+    ) -> Message | None:
+        """Add a message with the next seq and bump updated_at; None if the conversation is gone.
+
+        The seq comes from an UPDATE on the conversation row, which also locks it, so two
+        writers can never take the same number and seq stays contiguous.
+        """
+        bump = (
+            update(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.user_id == self.user_id)
+            .values(last_seq=Conversation.last_seq + 1, updated_at=func.now())
+            .returning(Conversation.last_seq)
+            .cte("bump")
+        )
+        statement = (
+            insert(Message)
+            .from_select(
+                ["conversation_id", "user_id", "seq", "role", "content", "tool_calls", "error"],
+                select(
+                    literal(conversation_id, Message.conversation_id.type),
+                    literal(self.user_id, Message.user_id.type),
+                    bump.c.last_seq,
+                    literal(role, Message.role.type),
+                    literal(content, Message.content.type),
+                    literal(tool_calls or [], Message.tool_calls.type),
+                    literal(error, Message.error.type),
+                ),
+            )
+            .returning(Message)
+        )
+        return (await self.session.scalars(statement)).one_or_none()

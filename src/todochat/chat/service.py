@@ -1,0 +1,105 @@
+"""Conversation rules: listing, reading, deleting, and the database side of a chat turn."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from todochat.chat.history import window
+from todochat.chat.models import Conversation, Message
+from todochat.chat.repository import ConversationRepository
+from todochat.errors import ConversationBusy, ConversationNotFound, InvalidInput
+
+TITLE_CHARS = 60
+
+
+def title_from(message: str) -> str:
+    """A short title from the first message: its first line, cut at a word boundary."""
+    line = " ".join(message.strip().split("\n", 1)[0].split())
+    if len(line) <= TITLE_CHARS:
+        return line or "New conversation"
+    cut = line[:TITLE_CHARS].rsplit(" ", 1)[0]
+    return (cut or line[:TITLE_CHARS]) + "…"
+
+
+def check_message(message: str, max_chars: int) -> str:
+    """The message if it is acceptable; InvalidInput otherwise."""
+    if not message.strip():
+        raise InvalidInput("message: The message is empty.")
+    if len(message) > max_chars:
+        raise InvalidInput(
+            f"message: The message is {len(message)} characters long; the limit is {max_chars}."
+        )
+    return message
+
+
+@dataclass
+class TurnStart:
+    """What a turn knows once the user's message is stored."""
+
+    conversation_id: int
+    user_message: Message
+    history: list[Message]
+
+
+class ConversationService:
+    """One user's conversations."""
+
+    def __init__(self, session: AsyncSession, user_id: uuid.UUID) -> None:
+        self.repo = ConversationRepository(session, user_id)
+
+    async def list_conversations(self, limit: int, offset: int) -> tuple[list[Conversation], int]:
+        """Most recent first."""
+        return await self.repo.list_conversations(limit, offset)
+
+    async def get_conversation(self, conversation_id: int) -> tuple[Conversation, list[Message]]:
+        """The conversation and all its messages, or ConversationNotFound."""
+        conversation = await self.repo.get_conversation(conversation_id)
+        if conversation is None:
+            raise ConversationNotFound(conversation_id)
+        return conversation, await self.repo.messages(conversation_id)
+
+    async def delete_conversation(self, conversation_id: int) -> None:
+        """Delete it, or ConversationNotFound."""
+        if not await self.repo.delete_conversation(conversation_id):
+            raise ConversationNotFound(conversation_id)
+
+    async def begin_turn(
+        self,
+        conversation_id: int | None,
+        message: str,
+        *,
+        claim: timedelta,
+        max_messages: int,
+        max_tokens: int,
+    ) -> TurnStart:
+        """Claim (or create) the conversation, load its recent history, store the user's message."""
+        if conversation_id is None:
+            conversation_id = await self.repo.create_claimed(title_from(message), claim)
+            history: list[Message] = []
+        else:
+            if not await self.repo.claim(conversation_id, claim):
+                if await self.repo.get_conversation(conversation_id) is None:
+                    raise ConversationNotFound(conversation_id)
+                raise ConversationBusy()
+            recent = await self.repo.recent_messages(conversation_id, max_messages)
+            history = window(recent, max_tokens)
+        stored = await self.repo.append_message(conversation_id, "user", message)
+        assert stored is not None  # the row is claimed by this turn, so it exists
+        return TurnStart(conversation_id, stored, history)
+
+    async def finish_turn(
+        self,
+        conversation_id: int,
+        content: str,
+        tool_calls: list[dict[str, Any]],
+        error: str | None = None,
+    ) -> Message | None:
+        """Store the reply (or the failure) and release the claim; None if the conversation was deleted."""
+        stored = await self.repo.append_message(conversation_id, "assistant", content, tool_calls, error)
+        await self.repo.release(conversation_id)
+        return stored

@@ -1,0 +1,267 @@
+"""The stateless chat turn: load history, store the message, run the agent, store the reply.
+
+Nothing about a conversation or a user outlives the request in this process: every turn
+starts from PostgreSQL and ends there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import openai
+from agents import Agent, Model, RunConfig, Runner
+from agents.exceptions import MaxTurnsExceeded, ModelBehaviorError
+from agents.items import ToolCallItem, ToolCallOutputItem
+from agents.result import RunResult, RunResultStreaming
+from agents.stream_events import RawResponsesStreamEvent, RunItemStreamEvent
+from mcp.server.mcpserver import MCPServer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from todochat.accounts.models import User
+from todochat.agent.bridge import InProcessMCP
+from todochat.agent.prompt import instructions
+from todochat.chat.history import to_input_items
+from todochat.chat.schemas import ChatRequest, ChatResponse, ToolCallRead
+from todochat.chat.service import ConversationService, TurnStart, check_message
+from todochat.config import Settings
+from todochat.db.uow import unit_of_work
+from todochat.errors import ModelUnavailable
+from todochat.mcp.server import Principal, bound_principal
+
+log = logging.getLogger(__name__)
+_ERROR_PREFIX = "Error executing tool "
+# Failures of the model provider (503, "try again"), as opposed to bugs (500).
+MODEL_FAILURES = (ModelUnavailable, openai.APIError, TimeoutError, ModelBehaviorError, MaxTurnsExceeded)
+
+
+@dataclass
+class ServerEvent:
+    """One event of a streamed turn: delta, tool_call, done or error."""
+
+    event: str
+    data: dict[str, Any]
+
+
+@dataclass
+class ChatTurns:
+    """Runs chat turns; built once per app from its sessionmaker, settings, model and MCP server."""
+
+    sessionmaker: async_sessionmaker[AsyncSession]
+    settings: Settings
+    model: Model
+    mcp_server: MCPServer
+    in_flight: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    async def run(self, user: User, request: ChatRequest) -> ChatResponse:
+        """One complete turn."""
+        start = await self._begin(user, request)
+        try:
+            async with self._agent_session(user) as (agent, bridge):
+                result = await Runner.run(agent, to_input_items([*start.history, start.user_message]), **self._run_options())
+        except BaseException as error:
+            await self._fail(user, start, error)
+            if isinstance(error, MODEL_FAILURES):
+                raise _translate(error, self.settings) from error
+            raise
+        return await self._finish(user, start, result)
+
+    async def stream(self, user: User, request: ChatRequest) -> AsyncIterator[ServerEvent]:
+        """One turn as events; the turn runs to the end and is stored even if the client leaves."""
+        start = await self._begin(user, request)
+        queue: asyncio.Queue[ServerEvent | None] = asyncio.Queue()
+        task = asyncio.create_task(self._produce(user, start, queue))
+        self.in_flight.add(task)
+        task.add_done_callback(self.in_flight.discard)
+        while (event := await queue.get()) is not None:
+            yield event
+
+    async def _produce(self, user: User, start: TurnStart, queue: asyncio.Queue[ServerEvent | None]) -> None:
+        calls: dict[str, dict[str, Any]] = {}
+        try:
+            try:
+                async with self._agent_session(user) as (agent, bridge):
+                    result = Runner.run_streamed(
+                        agent, to_input_items([*start.history, start.user_message]), **self._run_options()
+                    )
+                    async for event in result.stream_events():
+                        for server_event in _server_events(event, calls):
+                            queue.put_nowait(server_event)
+            except BaseException as error:
+                await self._fail(user, start, error)
+                failure = _translate(error, self.settings)
+                queue.put_nowait(ServerEvent("error", {"error": failure.code, "detail": failure.message}))
+                if not isinstance(error, Exception):
+                    raise
+                return
+            response = await self._finish(user, start, result)
+            queue.put_nowait(ServerEvent("done", response.model_dump(mode="json")))
+        finally:
+            queue.put_nowait(None)
+
+    async def _begin(self, user: User, request: ChatRequest) -> TurnStart:
+        message = check_message(request.message, self.settings.max_message_chars)
+        async with unit_of_work(self.sessionmaker) as session:
+            return await ConversationService(session, user.id).begin_turn(
+                request.conversation_id,
+                message,
+                claim=timedelta(seconds=self.settings.turn_claim_seconds),
+                max_messages=self.settings.history_max_messages,
+                max_tokens=self.settings.history_max_tokens,
+            )
+
+    async def _finish(self, user: User, start: TurnStart, result: RunResult | RunResultStreaming) -> ChatResponse:
+        tool_calls = collect_tool_calls(result.new_items)
+        reply = str(result.final_output or "")
+        async with unit_of_work(self.sessionmaker) as session:
+            await ConversationService(session, user.id).finish_turn(
+                start.conversation_id, reply, [call.model_dump(mode="json") for call in tool_calls]
+            )
+        return ChatResponse(conversation_id=start.conversation_id, response=reply, tool_calls=tool_calls)
+
+    async def _fail(self, user: User, start: TurnStart, error: BaseException) -> None:
+        """Record the failure as the reply and release the conversation; the user's message stays."""
+        reason = _translate(error, self.settings).message
+        if not isinstance(error, MODEL_FAILURES):
+            log.exception("chat turn failed", exc_info=error)
+        # Shielded: a cancelled request must still leave the conversation usable.
+        await asyncio.shield(self._store_failure(user, start, reason))
+
+    async def _store_failure(self, user: User, start: TurnStart, reason: str) -> None:
+        async with unit_of_work(self.sessionmaker) as session:
+            await ConversationService(session, user.id).finish_turn(start.conversation_id, "", [], error=reason)
+
+    def _agent_session(self, user: User) -> _AgentSession:
+        return _AgentSession(self, user)
+
+    def _run_options(self) -> dict[str, Any]:
+        return {
+            "max_turns": self.settings.agent_max_turns,
+            "run_config": RunConfig(tracing_disabled=not self.settings.tracing),
+        }
+
+
+class _AgentSession:
+    """The agent for one turn, with the user bound to its in-process MCP session and a deadline."""
+
+    def __init__(self, turns: ChatTurns, user: User) -> None:
+        self.turns = turns
+        self.user = user
+
+    async def __aenter__(self) -> tuple[Agent[Any], InProcessMCP]:
+        settings = self.turns.settings
+        self._principal = bound_principal(Principal(self.user.id, self.user.time_zone))
+        await self._principal.__aenter__()
+        self._timeout = asyncio.timeout(settings.agent_timeout_seconds)
+        await self._timeout.__aenter__()
+        self.bridge = InProcessMCP(self.turns.mcp_server, settings.agent_max_tool_calls)
+        await self.bridge.connect()
+        agent = Agent(
+            name="todochat",
+            instructions=instructions(self.user.time_zone),
+            model=self.turns.model,
+            mcp_servers=[self.bridge],
+        )
+        return agent, self.bridge
+
+    async def __aexit__(self, *exc: Any) -> bool | None:
+        try:
+            await self.bridge.cleanup()
+        finally:
+            try:
+                await self._timeout.__aexit__(*exc)
+            finally:
+                await self._principal.__aexit__(*exc)
+        return None
+
+
+def _server_events(event: Any, calls: dict[str, dict[str, Any]]) -> list[ServerEvent]:
+    """The client-facing events for one SDK stream event."""
+    if isinstance(event, RawResponsesStreamEvent) and event.data.type == "response.output_text.delta":
+        return [ServerEvent("delta", {"text": event.data.delta})]
+    if isinstance(event, RunItemStreamEvent) and isinstance(event.item, ToolCallItem):
+        raw = event.item.raw_item
+        call_id = getattr(raw, "call_id", None)
+        if call_id is not None:
+            calls[call_id] = {"name": getattr(raw, "name", ""), "arguments": _arguments(getattr(raw, "arguments", ""))}
+    if isinstance(event, RunItemStreamEvent) and isinstance(event.item, ToolCallOutputItem):
+        call = calls.get(_call_id(event.item))
+        if call is not None:
+            return [ServerEvent("tool_call", {**call, "result": parse_tool_output(event.item.output)})]
+    return []
+
+
+def collect_tool_calls(items: list[Any]) -> list[ToolCallRead]:
+    """Every tool call of the turn, in order, paired with its result."""
+    calls: dict[str, dict[str, Any]] = {}
+    for item in items:
+        if isinstance(item, ToolCallItem):
+            raw = item.raw_item
+            call_id = getattr(raw, "call_id", None)
+            if call_id is not None:
+                calls[call_id] = {"name": getattr(raw, "name", ""), "arguments": _arguments(getattr(raw, "arguments", ""))}
+        elif isinstance(item, ToolCallOutputItem) and _call_id(item) in calls:
+            calls[_call_id(item)]["result"] = parse_tool_output(item.output)
+    return [ToolCallRead(**call) for call in calls.values() if "result" in call]
+
+
+def parse_tool_output(output: Any) -> Any:
+    """A tool's output as data: the structured result, or {"error": text} for a failed call."""
+    if isinstance(output, dict) and output.get("type") == "text":
+        output = output.get("text", "")
+    if isinstance(output, list):
+        output = " ".join(str(part.get("text", "")) if isinstance(part, dict) else str(part) for part in output)
+    if isinstance(output, str):
+        try:
+            parsed = json.loads(output)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            return parsed
+        text = output
+        if text.startswith(_ERROR_PREFIX):
+            text = text.split(": ", 1)[-1]
+        return {"error": text}
+    return output
+
+
+def _arguments(raw: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        return {"_raw": raw}
+    return value if isinstance(value, dict) else {"_raw": value}
+
+
+def _call_id(item: ToolCallOutputItem) -> str:
+    raw = item.raw_item
+    return str(raw.get("call_id") if isinstance(raw, dict) else getattr(raw, "call_id", ""))
+
+
+def _translate(error: BaseException, settings: Settings) -> ModelUnavailable:
+    """What went wrong, in words that say what to do; the user's message is always kept."""
+    kept = "Your message is saved; send another message to try again."
+    if isinstance(error, ModelUnavailable):
+        return error
+    if isinstance(error, TimeoutError):
+        return ModelUnavailable(f"The assistant did not answer within {settings.agent_timeout_seconds:g} seconds. {kept}")
+    if isinstance(error, openai.AuthenticationError | openai.PermissionDeniedError):
+        return ModelUnavailable(f"The model provider rejected the API key: check OPENAI_API_KEY. {kept}")
+    if isinstance(error, openai.NotFoundError):
+        return ModelUnavailable(f"The model provider does not know the model in TODOCHAT_MODEL ({settings.model}). {kept}")
+    if isinstance(error, openai.APITimeoutError | openai.APIConnectionError):
+        return ModelUnavailable(f"Could not reach the model provider; check OPENAI_BASE_URL and the network. {kept}")
+    if isinstance(error, openai.APIStatusError):
+        return ModelUnavailable(f"The model provider failed (HTTP {error.status_code}); try again shortly. {kept}")
+    if isinstance(error, ModelBehaviorError):
+        return ModelUnavailable(f"The model produced an invalid tool call. {kept}")
+    if isinstance(error, MaxTurnsExceeded):
+        return ModelUnavailable(f"The assistant needed too many steps for this request. {kept}")
+    if isinstance(error, asyncio.CancelledError):
+        return ModelUnavailable(f"The turn was interrupted. {kept}")
+    return ModelUnavailable(f"The assistant failed unexpectedly. {kept}")
