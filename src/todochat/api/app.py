@@ -16,7 +16,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from todochat import __version__
 from todochat.accounts.service import shared_secret_key
 from todochat.api.errors import install_error_handlers
-from todochat.agent.models import build_model
+from todochat.api.limits import BodySizeLimit
+from todochat.agent.models import build_model, close_model
 from todochat.api.routes import auth, chat, conversations, health, tasks
 from todochat.chat.turn import ChatTurns
 from todochat.config import Settings, get_settings
@@ -61,10 +62,14 @@ def create_app(
                 app.state.mcp, lambda: app.state.secret_key, settings.mcp_allowed_hosts
             )
             await stack.enter_async_context(app.state.mcp.session_manager.run())
-            app.state.turns = ChatTurns(
-                maker, settings, build_model(settings), build_mcp(maker, identify_bound)
-            )
+            model = build_model(settings)
+            # A remote model holds an HTTP connection pool: closed at shutdown, after the drain.
+            stack.push_async_callback(close_model, model)
+            app.state.turns = ChatTurns(maker, settings, model, build_mcp(maker, identify_bound))
             yield
+            # Shutdown: uvicorn has stopped accepting requests and finished the ones in flight;
+            # streamed turns whose client left may still be running — let them finish.
+            await app.state.turns.drain(timeout=settings.agent_timeout_seconds)
 
     app = FastAPI(
         title="todochat",
@@ -75,6 +80,7 @@ def create_app(
     app.state.settings = settings
     app.state.schema_head = schema_head()
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(tasks.router)

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -79,3 +79,12 @@ async def task_service(user: CurrentUser, session: Session) -> TaskService:
 
 
 Tasks = Annotated[TaskService, Depends(task_service)]
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Makes the request retry-safe: a retry with the same key and body returns "
+        "the first answer and changes nothing twice (keys are kept 24 h).",
+    ),
+]

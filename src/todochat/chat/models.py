@@ -39,6 +39,8 @@ class Conversation(Timestamped, Base):
     # Set while a turn runs, so only one turn per conversation runs at a time across all
     # instances; a claim left behind by a crashed instance simply expires.
     turn_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Who holds the claim: a retry with the same Idempotency-Key may take over a dead turn's claim.
+    turn_key: Mapped[str | None] = mapped_column(String(200))
 
 
 class Message(Base):
@@ -62,37 +64,6 @@ class Message(Base):
     tool_calls: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     # Why the turn failed (model unavailable, timeout...); such replies are not shown to the model.
     error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-
-class IdempotencyRecord(Base):
-    """The outcome of a request sent with an Idempotency-Key, replayed on retries."""
-
-    __tablename__ = "idempotency_record"
-
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
-    )
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    request_hash: Mapped[str] = mapped_column(String(64))
-    # NULL while the first request is still running.
-    status_code: Mapped[int | None] = mapped_column(Integer)
-    response: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    locked_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-
-class ToolCallRecord(Base):
-    """A task change made during a keyed turn, so a retried turn does not make it twice."""
-
-    __tablename__ = "tool_call_record"
-
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
-    )
-    turn_key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    call_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    result: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

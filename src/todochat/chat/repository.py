@@ -6,10 +6,11 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, or_, select, update
+from sqlalchemy import delete, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from todochat.chat.models import Conversation, Message
+from todochat.chat.models import Conversation, Message, RateWindow
 
 
 class ConversationRepository:
@@ -79,36 +80,71 @@ class ConversationRepository:
         newest_first = list((await self.session.scalars(statement)).all())
         return newest_first[::-1]
 
-    async def create_claimed(self, title: str, claim: timedelta) -> int:
+    async def create_claimed(self, title: str, claim: timedelta, turn_key: str | None) -> int:
         """A new conversation, already claimed by the turn that creates it."""
         statement = (
             insert(Conversation)
-            .values(user_id=self.user_id, title=title, turn_expires_at=func.now() + claim)
+            .values(
+                user_id=self.user_id, title=title, turn_expires_at=func.now() + claim, turn_key=turn_key
+            )
             .returning(Conversation.id)
         )
         return int((await self.session.scalar(statement)) or 0)
 
-    async def claim(self, conversation_id: int, claim: timedelta) -> bool:
-        """Claim the conversation for one turn unless another unexpired turn holds it."""
+    async def claim(self, conversation_id: int, claim: timedelta, turn_key: str | None) -> bool:
+        """Claim the conversation for one turn, unless another live turn holds it.
+
+        A claim is free when it has expired (its holder died) or when it was taken under the
+        same Idempotency-Key (a retry continuing its own dead attempt).
+        """
+        free = or_(Conversation.turn_expires_at.is_(None), Conversation.turn_expires_at < func.now())
+        if turn_key is not None:
+            free = or_(free, Conversation.turn_key == turn_key)
         statement = (
             update(Conversation)
-            .where(
-                Conversation.id == conversation_id,
-                Conversation.user_id == self.user_id,
-                or_(Conversation.turn_expires_at.is_(None), Conversation.turn_expires_at < func.now()),
-            )
-            .values(turn_expires_at=func.now() + claim)
+            .where(Conversation.id == conversation_id, Conversation.user_id == self.user_id, free)
+            .values(turn_expires_at=func.now() + claim, turn_key=turn_key)
             .returning(Conversation.id)
         )
         return (await self.session.scalar(statement)) is not None
+
+    async def extend_claim(self, conversation_id: int, claim: timedelta) -> None:
+        """Keep a running turn's claim alive."""
+        await self.session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.user_id == self.user_id)
+            .values(turn_expires_at=func.now() + claim)
+        )
 
     async def release(self, conversation_id: int) -> None:
         """End the turn's claim."""
         await self.session.execute(
             update(Conversation)
             .where(Conversation.id == conversation_id, Conversation.user_id == self.user_id)
-            .values(turn_expires_at=None)
+            .values(turn_expires_at=None, turn_key=None)
         )
+
+    async def count_turn(self, limit: int) -> int | None:
+        """Count a turn in this minute's window; seconds until the next window if over the limit."""
+        window_start = func.date_trunc("minute", func.now())
+        await self.session.execute(
+            delete(RateWindow).where(RateWindow.user_id == self.user_id, RateWindow.window_start < window_start)
+        )
+        count = await self.session.scalar(
+            insert(RateWindow)
+            .values(user_id=self.user_id, window_start=window_start, count=1)
+            .on_conflict_do_update(
+                index_elements=[RateWindow.user_id, RateWindow.window_start],
+                set_={"count": RateWindow.count + 1},
+            )
+            .returning(RateWindow.count)
+        )
+        if count is None or count <= limit:
+            return None
+        seconds_left = await self.session.scalar(
+            select(60 - func.extract("second", func.now()))
+        )
+        return max(1, int(seconds_left or 60))
 
     async def append_message(
         self,

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from todochat.chat.history import window
 from todochat.chat.models import Conversation, Message
 from todochat.chat.repository import ConversationRepository
-from todochat.errors import ConversationBusy, ConversationNotFound, InvalidInput
+from todochat.errors import ConversationBusy, ConversationNotFound, InvalidInput, RateLimited
 
 TITLE_CHARS = 60
 
@@ -39,11 +39,12 @@ def check_message(message: str, max_chars: int) -> str:
 
 @dataclass
 class TurnStart:
-    """What a turn knows once the user's message is stored."""
+    """What a turn knows once the user's message is stored: the model's view of the conversation."""
 
     conversation_id: int
-    user_message: Message
+    message_seq: int
     history: list[Message]
+    turn_key: str | None = None
 
 
 class ConversationService:
@@ -76,21 +77,37 @@ class ConversationService:
         claim: timedelta,
         max_messages: int,
         max_tokens: int,
+        turns_per_minute: int,
+        turn_key: str | None = None,
+        resume_seq: int | None = None,
     ) -> TurnStart:
-        """Claim (or create) the conversation, load its recent history, store the user's message."""
+        """Claim (or create) the conversation, store the user's message, load the recent history.
+
+        `resume_seq` continues a keyed turn whose first attempt died after storing the message.
+        """
+        retry_after = await self.repo.count_turn(turns_per_minute)
+        if retry_after is not None:
+            raise RateLimited(
+                f"Too many messages: the limit is {turns_per_minute} a minute. "
+                f"Try again in {retry_after} s.",
+                retry_after,
+            )
         if conversation_id is None:
-            conversation_id = await self.repo.create_claimed(title_from(message), claim)
-            history: list[Message] = []
-        else:
-            if not await self.repo.claim(conversation_id, claim):
-                if await self.repo.get_conversation(conversation_id) is None:
-                    raise ConversationNotFound(conversation_id)
-                raise ConversationBusy()
-            recent = await self.repo.recent_messages(conversation_id, max_messages)
-            history = window(recent, max_tokens)
-        stored = await self.repo.append_message(conversation_id, "user", message)
-        assert stored is not None  # the row is claimed by this turn, so it exists
-        return TurnStart(conversation_id, stored, history)
+            conversation_id = await self.repo.create_claimed(title_from(message), claim, turn_key)
+        elif not await self.repo.claim(conversation_id, claim, turn_key):
+            if await self.repo.get_conversation(conversation_id) is None:
+                raise ConversationNotFound(conversation_id)
+            raise ConversationBusy()
+        if resume_seq is None:
+            stored = await self.repo.append_message(conversation_id, "user", message)
+            assert stored is not None  # the row is claimed by this turn, so it exists
+            resume_seq = stored.seq
+        recent = await self.repo.recent_messages(conversation_id, max_messages)
+        return TurnStart(conversation_id, resume_seq, window(recent, max_tokens), turn_key)
+
+    async def keep_turn(self, conversation_id: int, claim: timedelta) -> None:
+        """Extend a long-running turn's claim."""
+        await self.repo.extend_claim(conversation_id, claim)
 
     async def finish_turn(
         self,

@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -32,6 +33,7 @@ from todochat.chat.service import ConversationService, TurnStart, check_message
 from todochat.config import Settings
 from todochat.db.uow import unit_of_work
 from todochat.errors import ModelUnavailable
+from todochat.idempotency import Claim, IdempotencyStore, Replay, check_key, request_fingerprint
 from todochat.mcp.server import Principal, bound_principal
 
 log = logging.getLogger(__name__)
@@ -58,86 +60,150 @@ class ChatTurns:
     mcp_server: MCPServer
     in_flight: set[asyncio.Task[Any]] = field(default_factory=set)
 
-    async def run(self, user: User, request: ChatRequest) -> ChatResponse:
-        """One complete turn."""
-        start = await self._begin(user, request)
-        try:
-            async with self._agent_session(user) as (agent, bridge):
-                result = await Runner.run(agent, to_input_items([*start.history, start.user_message]), **self._run_options())
-        except BaseException as error:
-            await self._fail(user, start, error)
-            if isinstance(error, MODEL_FAILURES):
-                raise _translate(error, self.settings) from error
-            raise
-        return await self._finish(user, start, result)
+    async def run(self, user: User, request: ChatRequest, key: str | None = None) -> ChatResponse:
+        """One complete turn. With an Idempotency-Key, a retry replays the first answer."""
+        begun = await self._begin(user, request, key)
+        if isinstance(begun, Replay):
+            return ChatResponse.model_validate(begun.body)
+        async with self._keep_alive(user, begun):
+            try:
+                async with self._agent_session(user, begun) as agent:
+                    result = await Runner.run(agent, to_input_items(begun.history), **self._run_options())
+            except BaseException as error:
+                await self._fail(user, begun, error)
+                if isinstance(error, MODEL_FAILURES):
+                    raise _translate(error, self.settings) from error
+                raise
+            return await self._finish(user, begun, result)
 
-    async def stream(self, user: User, request: ChatRequest) -> AsyncIterator[ServerEvent]:
+    async def stream(
+        self, user: User, request: ChatRequest, key: str | None = None
+    ) -> AsyncIterator[ServerEvent]:
         """One turn as events; the turn runs to the end and is stored even if the client leaves."""
-        start = await self._begin(user, request)
+        begun = await self._begin(user, request, key)
+        if isinstance(begun, Replay):
+            yield ServerEvent("done", begun.body)
+            return
         queue: asyncio.Queue[ServerEvent | None] = asyncio.Queue()
-        task = asyncio.create_task(self._produce(user, start, queue))
+        task = asyncio.create_task(self._produce(user, begun, queue))
         self.in_flight.add(task)
         task.add_done_callback(self.in_flight.discard)
         while (event := await queue.get()) is not None:
             yield event
 
+    async def drain(self, timeout: float) -> None:
+        """Wait (bounded) for turns still running after their client left, e.g. at shutdown."""
+        if self.in_flight:
+            await asyncio.wait(set(self.in_flight), timeout=timeout)
+
     async def _produce(self, user: User, start: TurnStart, queue: asyncio.Queue[ServerEvent | None]) -> None:
         calls: dict[str, dict[str, Any]] = {}
         try:
-            try:
-                async with self._agent_session(user) as (agent, bridge):
-                    result = Runner.run_streamed(
-                        agent, to_input_items([*start.history, start.user_message]), **self._run_options()
-                    )
-                    async for event in result.stream_events():
-                        for server_event in _server_events(event, calls):
-                            queue.put_nowait(server_event)
-            except BaseException as error:
-                await self._fail(user, start, error)
-                failure = _translate(error, self.settings)
-                queue.put_nowait(ServerEvent("error", {"error": failure.code, "detail": failure.message}))
-                if not isinstance(error, Exception):
-                    raise
-                return
-            response = await self._finish(user, start, result)
-            queue.put_nowait(ServerEvent("done", response.model_dump(mode="json")))
+            async with self._keep_alive(user, start):
+                try:
+                    async with self._agent_session(user, start) as agent:
+                        result = Runner.run_streamed(agent, to_input_items(start.history), **self._run_options())
+                        async for event in result.stream_events():
+                            for server_event in _server_events(event, calls):
+                                queue.put_nowait(server_event)
+                except BaseException as error:
+                    await self._fail(user, start, error)
+                    failure = _translate(error, self.settings)
+                    queue.put_nowait(ServerEvent("error", {"error": failure.code, "detail": failure.message}))
+                    if not isinstance(error, Exception):
+                        raise
+                    return
+                response = await self._finish(user, start, result)
+                queue.put_nowait(ServerEvent("done", response.model_dump(mode="json")))
         finally:
             queue.put_nowait(None)
 
-    async def _begin(self, user: User, request: ChatRequest) -> TurnStart:
+    async def _begin(self, user: User, request: ChatRequest, key: str | None) -> TurnStart | Replay:
+        """Validate, honour the Idempotency-Key, claim the conversation and store the message."""
         message = check_message(request.message, self.settings.max_message_chars)
-        async with unit_of_work(self.sessionmaker) as session:
-            return await ConversationService(session, user.id).begin_turn(
-                request.conversation_id,
-                message,
-                claim=timedelta(seconds=self.settings.turn_claim_seconds),
-                max_messages=self.settings.history_max_messages,
-                max_tokens=self.settings.history_max_tokens,
-            )
+        claim: Claim | None = None
+        if key is not None:
+            fingerprint = request_fingerprint("POST", "chat", request.model_dump(mode="json"))
+            claimed = await self._keys(user).claim(check_key(key), fingerprint)
+            if isinstance(claimed, Replay):
+                return claimed
+            claim = claimed
+        try:
+            async with unit_of_work(self.sessionmaker) as session:
+                start = await ConversationService(session, user.id).begin_turn(
+                    request.conversation_id or (claim.conversation_id if claim else None),
+                    message,
+                    claim=timedelta(seconds=self.settings.turn_claim_seconds),
+                    max_messages=self.settings.history_max_messages,
+                    max_tokens=self.settings.history_max_tokens,
+                    turns_per_minute=self.settings.turns_per_minute,
+                    turn_key=key,
+                    resume_seq=claim.message_seq if claim else None,
+                )
+                if key is not None:
+                    await self._keys(user).note_progress(session, key, start.conversation_id, start.message_seq)
+        except BaseException:
+            if key is not None:
+                await asyncio.shield(self._keys(user).release(key))
+            raise
+        return start
 
     async def _finish(self, user: User, start: TurnStart, result: RunResult | RunResultStreaming) -> ChatResponse:
+        """Store the reply, release the conversation and record the outcome, in one transaction."""
         tool_calls = collect_tool_calls(result.new_items)
         reply = str(result.final_output or "")
+        response = ChatResponse(conversation_id=start.conversation_id, response=reply, tool_calls=tool_calls)
         async with unit_of_work(self.sessionmaker) as session:
             await ConversationService(session, user.id).finish_turn(
                 start.conversation_id, reply, [call.model_dump(mode="json") for call in tool_calls]
             )
-        return ChatResponse(conversation_id=start.conversation_id, response=reply, tool_calls=tool_calls)
+            if start.turn_key is not None:
+                await self._keys(user).complete(session, start.turn_key, 200, response.model_dump(mode="json"))
+        return response
 
     async def _fail(self, user: User, start: TurnStart, error: BaseException) -> None:
         """Record the failure as the reply and release the conversation; the user's message stays."""
-        reason = _translate(error, self.settings).message
         if not isinstance(error, MODEL_FAILURES):
-            log.exception("chat turn failed", exc_info=error)
+            log.error("chat turn failed", exc_info=error)
         # Shielded: a cancelled request must still leave the conversation usable.
-        await asyncio.shield(self._store_failure(user, start, reason))
+        await asyncio.shield(self._store_failure(user, start, _translate(error, self.settings).message))
 
     async def _store_failure(self, user: User, start: TurnStart, reason: str) -> None:
         async with unit_of_work(self.sessionmaker) as session:
             await ConversationService(session, user.id).finish_turn(start.conversation_id, "", [], error=reason)
+            if start.turn_key is not None:
+                # A retry with the same key continues this turn (same message, ledgered changes).
+                await self._keys(user).lapse(session, start.turn_key)
 
-    def _agent_session(self, user: User) -> _AgentSession:
-        return _AgentSession(self, user)
+    @asynccontextmanager
+    async def _keep_alive(self, user: User, start: TurnStart) -> AsyncIterator[None]:
+        """Extend the conversation claim (and the key's lock) while a long turn runs."""
+        claim = timedelta(seconds=self.settings.turn_claim_seconds)
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(claim.total_seconds() / 3)
+                async with unit_of_work(self.sessionmaker) as session:
+                    await ConversationService(session, user.id).keep_turn(start.conversation_id, claim)
+                    if start.turn_key is not None:
+                        await self._keys(user).extend(session, start.turn_key)
+
+        task = asyncio.create_task(beat())
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    def _keys(self, user: User) -> IdempotencyStore:
+        return IdempotencyStore(
+            self.sessionmaker,
+            user.id,
+            lock_seconds=self.settings.turn_claim_seconds,
+            keep_hours=self.settings.idempotency_hours,
+        )
+
+    def _agent_session(self, user: User, start: TurnStart) -> _AgentSession:
+        return _AgentSession(self, Principal(user.id, user.time_zone, start.turn_key), user.time_zone)
 
     def _run_options(self) -> dict[str, Any]:
         return {
@@ -149,35 +215,29 @@ class ChatTurns:
 class _AgentSession:
     """The agent for one turn, with the user bound to its in-process MCP session and a deadline."""
 
-    def __init__(self, turns: ChatTurns, user: User) -> None:
+    def __init__(self, turns: ChatTurns, principal: Principal, time_zone: str) -> None:
         self.turns = turns
-        self.user = user
+        self.principal = principal
+        self.time_zone = time_zone
+        self.stack = AsyncExitStack()
 
-    async def __aenter__(self) -> tuple[Agent[Any], InProcessMCP]:
+    async def __aenter__(self) -> Agent[Any]:
         settings = self.turns.settings
-        self._principal = bound_principal(Principal(self.user.id, self.user.time_zone))
-        await self._principal.__aenter__()
-        self._timeout = asyncio.timeout(settings.agent_timeout_seconds)
-        await self._timeout.__aenter__()
-        self.bridge = InProcessMCP(self.turns.mcp_server, settings.agent_max_tool_calls)
-        await self.bridge.connect()
-        agent = Agent(
+        # Entered in this order so the MCP session (and its tasks) see the bound user.
+        await self.stack.enter_async_context(bound_principal(self.principal))
+        await self.stack.enter_async_context(asyncio.timeout(settings.agent_timeout_seconds))
+        bridge = InProcessMCP(self.turns.mcp_server, settings.agent_max_tool_calls)
+        await bridge.connect()
+        self.stack.push_async_callback(bridge.cleanup)
+        return Agent(
             name="todochat",
-            instructions=instructions(self.user.time_zone),
+            instructions=instructions(self.time_zone),
             model=self.turns.model,
-            mcp_servers=[self.bridge],
+            mcp_servers=[bridge],
         )
-        return agent, self.bridge
 
-    async def __aexit__(self, *exc: Any) -> bool | None:
-        try:
-            await self.bridge.cleanup()
-        finally:
-            try:
-                await self._timeout.__aexit__(*exc)
-            finally:
-                await self._principal.__aexit__(*exc)
-        return None
+    async def __aexit__(self, *exc: Any) -> bool:
+        return await self.stack.__aexit__(*exc)
 
 
 def _server_events(event: Any, calls: dict[str, dict[str, Any]]) -> list[ServerEvent]:

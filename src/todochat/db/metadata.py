@@ -3,11 +3,11 @@
 from todochat.accounts.models import AppSetting, User
 from todochat.chat.models import (
     Conversation,
-    IdempotencyRecord,
     Message,
     RateWindow,
-    ToolCallRecord,
 )
+from todochat.idempotency import IdempotencyRecord
+from todochat.mcp.ledger import ToolCallRecord
 from todochat.db.base import Base
 from todochat.todos.models import Task
 

@@ -11,11 +11,12 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from todochat.accounts.service import get_user
 from todochat.db.uow import unit_of_work
 from todochat.errors import TodochatError
+from todochat.mcp.ledger import call_hash, call_signature, record_result, recorded_result
 from todochat.todos.dates import parse_due
 from todochat.todos.schemas import (
     DueFilter,
@@ -39,10 +41,13 @@ from todochat.todos.service import TaskService
 
 @dataclass(frozen=True)
 class Principal:
-    """The user a tool call acts for, and their time zone (to read "tomorrow 5pm")."""
+    """The user a tool call acts for, their time zone (to read "tomorrow 5pm"), and for a
+    retryable turn its key, under which task changes are recorded in the ledger."""
 
     user_id: uuid.UUID
     time_zone: str = "UTC"
+    turn_key: str | None = None
+    occurrences: Counter[str] = field(default_factory=Counter, compare=False)
 
 
 Identify = Callable[[AsyncSession, Context], Awaitable[Principal]]
@@ -139,11 +144,30 @@ DueArg = Annotated[
 ]
 
 
+class _TaskMCPServer(MCPServer):
+    """MCPServer whose argument-validation errors read as one plain sentence."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> Any:
+        """Call a tool; the SDK's multi-line pydantic dump for bad arguments becomes a sentence."""
+        try:
+            return await super().call_tool(name, arguments, context)
+        except UnexpectedToolError:
+            raise
+        except ToolError as error:
+            cause = error.__cause__
+            if not isinstance(cause, ValidationError):
+                raise
+            # Chained to the ValidationError so the SDK still logs field names only, not values.
+            raise ToolError(f"Error executing tool {name}: {_describe(cause)}") from cause
+
+
 def build_mcp(
     sessionmaker: async_sessionmaker[AsyncSession], identify: Identify, *, name: str = "todochat"
 ) -> MCPServer:
     """An MCP server exposing the user's todo list; `identify` decides who the user is."""
-    server = MCPServer(
+    server = _TaskMCPServer(
         name=name,
         instructions=(
             "Manage the user's todo list. Find a task's id with list_tasks before changing it "
@@ -164,6 +188,23 @@ def build_mcp(
         except ValidationError as error:
             raise ToolError(_describe(error)) from error
 
+    @asynccontextmanager
+    async def change_by_caller(
+        ctx: Context, tool: str, arguments: dict[str, Any]
+    ) -> AsyncIterator[tuple[TaskService, Principal, _Change]]:
+        """Like tasks_of_caller, for tools that change tasks: a keyed turn's retry replays them."""
+        async with tasks_of_caller(ctx) as (tasks, principal):
+            change = _Change()
+            key = principal.turn_key
+            if key is not None:
+                signature = call_signature(tool, arguments)
+                digest = call_hash(signature, principal.occurrences[signature])
+                principal.occurrences[signature] += 1
+                change.replayed = await recorded_result(tasks.repo.session, principal.user_id, key, digest)
+            yield tasks, principal, change
+            if key is not None and change.replayed is None and change.result is not None:
+                await record_result(tasks.repo.session, principal.user_id, key, digest, change.result)
+
     def due_at(due: str | None, principal: Principal) -> Any:
         return None if due is None or not due.strip() else parse_due(due, principal.time_zone)
 
@@ -177,7 +218,10 @@ def build_mcp(
         due: DueArg = None,
     ) -> TaskResult:
         """Add a new task to the user's todo list. Use when they say add, create, remember, remind me, or don't let me forget."""
-        async with tasks_of_caller(ctx) as (tasks, principal):
+        arguments = {"title": title, "description": description, "priority": priority, "tags": tags, "due": due}
+        async with change_by_caller(ctx, "add_task", arguments) as (tasks, principal, change):
+            if change.replayed is not None:
+                return TaskResult.model_validate(change.replayed)
             data = TaskCreate(
                 title=title,
                 description=description or "",
@@ -186,7 +230,9 @@ def build_mcp(
                 due_at=due_at(due, principal),
             )
             task = await tasks.create_task(data)
-            return TaskResult(task_id=task.id, status="created", title=task.title, task=TaskRead.model_validate(task))
+            return change.done(
+                TaskResult(task_id=task.id, status="created", title=task.title, task=TaskRead.model_validate(task))
+            )
 
     @server.tool(annotations=ToolAnnotations(title="List tasks", readOnlyHint=True))
     async def list_tasks(
@@ -214,17 +260,24 @@ def build_mcp(
         completed: Annotated[bool, Field(description="true marks it done; false reopens it.")] = True,
     ) -> TaskResult:
         """Mark a task as done (or, with completed=false, not done again)."""
-        async with tasks_of_caller(ctx) as (tasks, _):
+        arguments = {"task_id": task_id, "completed": completed}
+        async with change_by_caller(ctx, "complete_task", arguments) as (tasks, _, change):
+            if change.replayed is not None:
+                return TaskResult.model_validate(change.replayed)
             task = await tasks.set_completed(task_id, completed)
             status: Literal["completed", "reopened"] = "completed" if completed else "reopened"
-            return TaskResult(task_id=task.id, status=status, title=task.title, task=TaskRead.model_validate(task))
+            return change.done(
+                TaskResult(task_id=task.id, status=status, title=task.title, task=TaskRead.model_validate(task))
+            )
 
     @server.tool(annotations=ToolAnnotations(title="Delete a task", destructiveHint=True))
     async def delete_task(ctx: Context, task_id: TaskId) -> DeleteResult:
         """Delete a task permanently."""
-        async with tasks_of_caller(ctx) as (tasks, _):
+        async with change_by_caller(ctx, "delete_task", {"task_id": task_id}) as (tasks, _, change):
+            if change.replayed is not None:
+                return DeleteResult.model_validate(change.replayed)
             task = await tasks.delete_task(task_id)
-            return DeleteResult(task_id=task.id, status="deleted", title=task.title)
+            return change.done(DeleteResult(task_id=task.id, status="deleted", title=task.title))
 
     @server.tool(annotations=ToolAnnotations(title="Update a task", idempotentHint=True))
     async def update_task(
@@ -240,7 +293,10 @@ def build_mcp(
         ] = None,
     ) -> TaskResult:
         """Change a task's title, description, priority, tags or due date. Only the fields given change."""
-        async with tasks_of_caller(ctx) as (tasks, principal):
+        arguments = {"task_id": task_id, "title": title, "description": description, "priority": priority, "tags": tags, "due": due}
+        async with change_by_caller(ctx, "update_task", arguments) as (tasks, principal, change):
+            if change.replayed is not None:
+                return TaskResult.model_validate(change.replayed)
             changes: dict[str, Any] = {}
             for field, value in (("title", title), ("description", description), ("priority", priority), ("tags", tags)):
                 if value is not None:
@@ -250,9 +306,27 @@ def build_mcp(
             if not changes:
                 raise ToolError("Nothing to change: give a title, description, priority, tags or due.")
             task = await tasks.update_task(task_id, TaskUpdate(**changes))
-            return TaskResult(task_id=task.id, status="updated", title=task.title, task=TaskRead.model_validate(task))
+            return change.done(
+                TaskResult(task_id=task.id, status="updated", title=task.title, task=TaskRead.model_validate(task))
+            )
 
     return server
+
+
+_Result = TypeVar("_Result", bound=BaseModel)
+
+
+class _Change:
+    """A task change in progress: what the ledger already knew, and what this call produced."""
+
+    def __init__(self) -> None:
+        self.replayed: dict[str, Any] | None = None
+        self.result: dict[str, Any] | None = None
+
+    def done(self, result: _Result) -> _Result:
+        """Note the result (for the ledger) and hand it back."""
+        self.result = result.model_dump(mode="json")
+        return result
 
 
 def _describe(error: ValidationError) -> str:

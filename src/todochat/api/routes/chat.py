@@ -8,32 +8,40 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from todochat.api.deps import CurrentUser
+from todochat.api.deps import CurrentUser, IdempotencyKey
 from todochat.chat.schemas import ChatRequest, ChatResponse
 from todochat.chat.turn import ChatTurns, ServerEvent
 
 router = APIRouter(prefix="/api/{user_id}/chat", tags=["chat"])
-
 
 def _turns(request: Request) -> ChatTurns:
     return request.app.state.turns  # type: ignore[no-any-return]
 
 
 @router.post("", response_model=ChatResponse)
-async def chat(body: ChatRequest, user: CurrentUser, request: Request) -> ChatResponse:
+async def chat(
+    body: ChatRequest, user: CurrentUser, request: Request, idempotency_key: IdempotencyKey = None
+) -> ChatResponse:
     """Send a message; the assistant acts on the todo list and answers."""
-    return await _turns(request).run(user, body)
+    return await _turns(request).run(user, body, idempotency_key)
 
 
 @router.post(
     "/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "delta, tool_call, then done or error."}},
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "`delta` and `tool_call` events, then one `done` or `error`.",
+        }
+    },
 )
-async def chat_stream(body: ChatRequest, user: CurrentUser, request: Request) -> StreamingResponse:
+async def chat_stream(
+    body: ChatRequest, user: CurrentUser, request: Request, idempotency_key: IdempotencyKey = None
+) -> StreamingResponse:
     """The same turn, streamed: `delta` text, `tool_call` steps, then one `done` or `error`."""
-    events = _turns(request).stream(user, body)
-    # Errors before the turn starts (404, 409, 422) are normal JSON responses, not a stream.
+    events = _turns(request).stream(user, body, idempotency_key)
+    # Errors before the turn starts (404, 409, 422, 429) are plain JSON responses, not a stream.
     first = await anext(events)
     return StreamingResponse(
         _sse(first, events),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
-from todochat.api.deps import Tasks
+from todochat.api.deps import IdempotencyKey, Tasks
+from todochat.idempotency import IdempotencyStore, Replay, check_key, request_fingerprint
 from todochat.todos.models import Task
 from todochat.todos.schemas import TaskCreate, TaskFilter, TaskPage, TaskRead, TaskUpdate
 
@@ -21,9 +23,25 @@ async def list_tasks(tasks: Tasks, filters: Annotated[TaskFilter, Query()]) -> T
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TaskRead)
-async def create_task(data: TaskCreate, tasks: Tasks) -> Task:
-    """Add a task."""
-    return await tasks.create_task(data)
+async def create_task(
+    data: TaskCreate,
+    tasks: Tasks,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+) -> Task | JSONResponse:
+    """Add a task. With an Idempotency-Key, a retry returns the task created the first time."""
+    if idempotency_key is None:
+        return await tasks.create_task(data)
+    keys = IdempotencyStore(request.app.state.sessionmaker, tasks.user_id)
+    fingerprint = request_fingerprint("POST", "tasks", data.model_dump(mode="json"))
+    # Same transaction as the insert: the task and the recorded outcome commit together.
+    claim = await keys.claim_in(tasks.repo.session, check_key(idempotency_key), fingerprint)
+    if isinstance(claim, Replay):
+        return JSONResponse(claim.body, status_code=claim.status_code)
+    task = await tasks.create_task(data)
+    body = TaskRead.model_validate(task).model_dump(mode="json")
+    await keys.complete(tasks.repo.session, idempotency_key, status.HTTP_201_CREATED, body)
+    return task
 
 
 @router.get("/{task_id}", response_model=TaskRead)

@@ -25,6 +25,8 @@ def upgrade() -> None:
     sa.Column('status_code', sa.Integer(), nullable=True),
     sa.Column('response', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
     sa.Column('locked_until', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('conversation_id', sa.BigInteger(), nullable=True),
+    sa.Column('message_seq', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_idempotency_record_user_id_app_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'key', name=op.f('pk_idempotency_record'))
@@ -46,11 +48,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('user_id', 'turn_key', 'call_hash', name=op.f('pk_tool_call_record'))
     )
     op.add_column('conversation', sa.Column('turn_expires_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('conversation', sa.Column('turn_key', sa.String(length=200), nullable=True))
     op.add_column('message', sa.Column('error', sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     op.drop_column('message', 'error')
+    op.drop_column('conversation', 'turn_key')
     op.drop_column('conversation', 'turn_expires_at')
     op.drop_table('tool_call_record')
     op.drop_table('rate_window')
