@@ -59,7 +59,7 @@ def start_server(
             [TODOCHAT, "serve", "--port", str(port), *args], env=full_env, stdout=out, stderr=subprocess.STDOUT
         )
     server = Server(process, f"http://127.0.0.1:{port}", log)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}:\n{server.output()}")
@@ -70,7 +70,7 @@ def start_server(
             pass
         time.sleep(0.1)
     server.stop(signal.SIGKILL)
-    raise TimeoutError(f"server not ready after 60 s:\n{server.output()}")
+    raise TimeoutError(f"server not ready after 120 s:\n{server.output()}")
 
 
 @contextmanager
