@@ -17,7 +17,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Error, Page, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Dialog,
+    Error,
+    Page,
+    sync_playwright,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -44,14 +52,17 @@ def _wait_ready(base_url: str, process: subprocess.Popen[bytes], log_path: Path)
     with httpx.Client(base_url=base_url, timeout=2.0) as client:
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                pytest.fail(f"todochat serve exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
+                log = log_path.read_text()[-4000:]
+                pytest.fail(f"todochat serve exited with {process.returncode}:\n{log}")
             try:
                 if client.get("/readyz").status_code == 200:
                     return
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
-    pytest.fail(f"todochat serve was not ready after {READY_TIMEOUT:.0f}s:\n{log_path.read_text()[-4000:]}")
+    pytest.fail(
+        f"todochat serve was not ready after {READY_TIMEOUT:.0f}s:\n{log_path.read_text()[-4000:]}"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -93,13 +104,20 @@ def base_url(request: pytest.FixtureRequest, output_dir: Path) -> Iterator[str]:
                 process.wait()
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the whole session."""
+@pytest.fixture
+def browser(base_url: str) -> Iterator[Browser]:
+    """Headless Chromium, for one test.
+
+    Function-scoped on purpose: while Playwright's sync API is active the thread reports a running
+    event loop, which would break asyncio.run() and pytest-asyncio in any test that came after.
+    Depending on base_url makes the server (and its database) start before it.
+    """
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 

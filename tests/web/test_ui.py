@@ -28,6 +28,11 @@ def sign_up(page: Page, email: str) -> None:
     expect(page.get_by_label("Message")).to_be_visible()
 
 
+def shot(page: Page, path: Path) -> None:
+    """Save a screenshot with CSS animations finished, so it shows the settled state."""
+    page.screenshot(path=path, animations="disabled")
+
+
 def tasks_panel(page: Page) -> Locator:
     return page.get_by_role("region", name="Tasks")
 
@@ -61,11 +66,11 @@ def test_main_flow(open_browser: OpenBrowser, unique_email: str, output_dir: Pat
 
     page.goto("/")
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
-    page.screenshot(path=output_dir / "01-login.png")
+    shot(page, output_dir / "01-login.png")
 
     sign_up(page, unique_email)
     expect(tasks_panel(page)).to_contain_text("No tasks yet")
-    page.screenshot(path=output_dir / "02-empty.png")
+    shot(page, output_dir / "02-empty.png")
 
     # Shift+Enter is a new line, not a send.
     box = page.get_by_label("Message")
@@ -81,12 +86,16 @@ def test_main_flow(open_browser: OpenBrowser, unique_email: str, output_dir: Pat
     assert streamed.value.headers["content-type"].startswith("text/event-stream")
     expect(box).to_have_value("")
     expect(page.locator(".msg-user")).to_have_text(["You: add a task to buy milk"])
-    expect(last_reply(page).locator(".trace")).to_contain_text(re.compile(r"added task #\d+ 'buy milk'", re.I))
+    expect(last_reply(page).locator(".trace")).to_contain_text(
+        re.compile(r"added task #\d+ 'buy milk'", re.I)
+    )
     expect(last_reply(page).locator(".msg-text")).to_contain_text(re.compile("buy milk", re.I))
     milk = tasks_panel(page).get_by_role("checkbox", name=re.compile("buy milk", re.I))
     expect(milk).not_to_be_checked()
-    expect(conversations(page).locator(".conversation-link", has_text=re.compile("buy milk", re.I))).to_be_visible()
-    page.screenshot(path=output_dir / "03-added.png")
+    expect(
+        conversations(page).locator(".conversation-link", has_text=re.compile("buy milk", re.I))
+    ).to_be_visible()
+    shot(page, output_dir / "03-added.png")
 
     # Tick it in the panel, then ask the assistant about it.
     milk.check()
@@ -94,13 +103,17 @@ def test_main_flow(open_browser: OpenBrowser, unique_email: str, output_dir: Pat
     send(page, "what have I completed?")
     expect(last_reply(page).locator(".msg-text")).to_contain_text(re.compile("buy milk", re.I))
     expect(last_reply(page).locator(".trace")).to_contain_text(re.compile(r"listed 1 task\b"))
-    page.screenshot(path=output_dir / "04-completed.png")
+    shot(page, output_dir / "04-completed.png")
 
     # A reload keeps the session, the conversation and the tasks.
     page.reload()
     expect(page.get_by_label("Message")).to_be_visible()
-    expect(page.locator(".msg-user")).to_have_text(["You: add a task to buy milk", "You: what have I completed?"])
-    expect(tasks_panel(page).get_by_role("checkbox", name=re.compile("buy milk", re.I))).to_be_checked()
+    expect(page.locator(".msg-user")).to_have_text(
+        ["You: add a task to buy milk", "You: what have I completed?"]
+    )
+    expect(
+        tasks_panel(page).get_by_role("checkbox", name=re.compile("buy milk", re.I))
+    ).to_be_checked()
 
     # The filters.
     panel = tasks_panel(page)
@@ -119,30 +132,19 @@ def test_main_flow(open_browser: OpenBrowser, unique_email: str, output_dir: Pat
     expect(links).to_have_count(2)
     expect(links.first).to_contain_text(re.compile("plumber", re.I))  # most recent first
     links.nth(1).click()
-    expect(page.locator(".msg-user")).to_have_text(["You: add a task to buy milk", "You: what have I completed?"])
-    expect(page.locator(".msg-assistant").first.locator(".trace")).to_contain_text(re.compile("added task", re.I))
+    expect(page.locator(".msg-user")).to_have_text(
+        ["You: add a task to buy milk", "You: what have I completed?"]
+    )
+    expect(page.locator(".msg-assistant").first.locator(".trace")).to_contain_text(
+        re.compile("added task", re.I)
+    )
     expect(links.nth(1)).to_have_attribute("aria-current", "page")
-    page.screenshot(path=output_dir / "05-resumed.png")
+    shot(page, output_dir / "05-resumed.png")
 
-    # Rename inline: Escape cancels, Enter saves (through the REST API).
-    plumber = panel.locator(".task", has_text=re.compile("plumber", re.I))
-    plumber.locator(".task-title").dblclick()
-    editor = panel.get_by_label("Task title")
-    editor.fill("something else")
-    editor.press("Escape")
-    expect(plumber).to_contain_text(re.compile("plumber", re.I))
-    plumber.get_by_role("button", name=re.compile("^Rename")).click()
-    panel.get_by_label("Task title").fill("Call the plumber before Friday")
-    panel.get_by_label("Task title").press("Enter")
-    expect(panel.get_by_role("checkbox", name="Call the plumber before Friday")).to_be_visible()
-    token, user_id = token_of(page)
-    listed = page.request.get(f"/api/{user_id}/tasks", headers={"Authorization": f"Bearer {token}"}).json()
-    assert "Call the plumber before Friday" in [task["title"] for task in listed["items"]]
-
-    # Delete a task from the panel, and the newer conversation from the sidebar.
-    panel.get_by_role("button", name=re.compile("^Delete .*plumber")).click()
-    expect(panel.get_by_role("checkbox")).to_have_count(1)
-    conversations(page).get_by_role("button", name=re.compile("^Delete conversation .*plumber", re.I)).click()
+    # Delete the newer conversation from the sidebar (after confirming).
+    conversations(page).get_by_role(
+        "button", name=re.compile("^Delete conversation .*plumber", re.I)
+    ).click()
     conversations(page).get_by_role("button", name="Delete", exact=True).click()
     expect(links).to_have_count(1)
 
@@ -159,7 +161,81 @@ def test_main_flow(open_browser: OpenBrowser, unique_email: str, output_dir: Pat
     expect(conversations(page).locator(".conversation-link")).to_have_count(1)
 
 
-def test_server_text_is_never_html(open_browser: OpenBrowser, unique_email: str, output_dir: Path) -> None:
+def test_task_panel_direct_edits(
+    open_browser: OpenBrowser, unique_email: str, output_dir: Path
+) -> None:
+    """Tick, rename (Enter saves, Escape cancels), delete and filter, all through REST."""
+    page = open_browser(viewport={"width": 1360, "height": 860}).page
+    sign_up(page, unique_email)
+    token, user_id = token_of(page)
+    auth = {"Authorization": f"Bearer {token}"}
+    for body in (
+        {"title": "Water the plants", "priority": "high", "due_at": "2020-01-01T09:00:00Z"},
+        {"title": "Call the plumber", "tags": ["home"]},
+        {"title": "Read a book", "priority": "low"},
+    ):
+        assert page.request.post(f"/api/{user_id}/tasks", data=body, headers=auth).status == 201
+    page.reload()
+    panel = tasks_panel(page)
+    expect(panel.get_by_role("checkbox")).to_have_count(3)
+    expect(panel.locator(".task", has_text="Water the plants")).to_contain_text("Overdue")
+    expect(panel.locator(".task", has_text="Call the plumber")).to_contain_text("#home")
+    shot(page, output_dir / "06-task-panel.png")
+
+    # Keyboard: Space ticks the focused checkbox.
+    plants = panel.get_by_role("checkbox", name="Water the plants")
+    plants.focus()
+    page.keyboard.press("Space")
+    expect(plants).to_be_checked()
+
+    # Double-click to rename; Escape cancels.
+    panel.locator(".task-title", has_text="Call the plumber").dblclick()
+    editor = panel.get_by_label("Task title")
+    editor.fill("something else")
+    editor.press("Escape")
+    expect(editor).to_have_count(0)
+    expect(panel.get_by_role("checkbox", name="Call the plumber")).to_be_visible()
+
+    # The edit button; Enter saves.
+    panel.get_by_role("button", name=re.compile("^Rename .Call the plumber")).click()
+    panel.get_by_label("Task title").fill("Call the plumber before Friday")
+    panel.get_by_label("Task title").press("Enter")
+    expect(panel.get_by_role("checkbox", name="Call the plumber before Friday")).to_be_visible()
+
+    panel.get_by_role("button", name=re.compile("^Delete .Read a book")).click()
+    expect(panel.get_by_role("checkbox")).to_have_count(2)
+
+    panel.get_by_role("radio", name="Pending").check()
+    expect(panel.get_by_role("checkbox")).to_have_count(1)
+    panel.get_by_role("radio", name="Completed").check()
+    expect(panel.get_by_role("checkbox")).to_have_count(1)
+    expect(panel.get_by_role("checkbox", name="Water the plants")).to_be_checked()
+
+    stored = page.request.get(f"/api/{user_id}/tasks?status=all", headers=auth).json()
+    assert sorted((task["title"], task["completed"]) for task in stored["items"]) == [
+        ("Call the plumber before Friday", False),
+        ("Water the plants", True),
+    ]
+
+
+def test_auth_errors_are_shown(open_browser: OpenBrowser, unique_email: str) -> None:
+    """A short password and wrong credentials are explained on the form."""
+    page = open_browser().page
+    page.goto("/")
+    page.get_by_label("Email").fill(unique_email)
+    page.get_by_label("Password").fill("short")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("alert")).to_contain_text("at least 8 characters")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).not_to_be_empty()
+    expect(page.get_by_label("Message")).to_be_hidden()
+    assert page.evaluate("localStorage.getItem('todochat.session')") is None
+
+
+def test_server_text_is_never_html(
+    open_browser: OpenBrowser, unique_email: str, output_dir: Path
+) -> None:
     """A task titled like markup shows as text, in the panel and in the chat."""
     browsing = open_browser(viewport={"width": 1280, "height": 800})
     page = browsing.page
@@ -177,18 +253,22 @@ def test_server_text_is_never_html(open_browser: OpenBrowser, unique_email: str,
     send(page, XSS)
     expect(page.locator(".msg-user").last).to_have_text(f"You: {XSS}")
     expect(page.locator("#messages img")).to_have_count(0)
-    page.screenshot(path=output_dir / "06-xss-as-text.png")
+    shot(page, output_dir / "07-xss-as-text.png")
     assert browsing.watch.dialogs == []
 
 
-def test_too_long_message_shows_server_error(open_browser: OpenBrowser, unique_email: str, output_dir: Path) -> None:
+def test_too_long_message_shows_server_error(
+    open_browser: OpenBrowser, unique_email: str, output_dir: Path
+) -> None:
     """The server's 422 shows inline with a Retry, and the text stays in the box."""
     page = open_browser(viewport={"width": 1280, "height": 800}).page
     sign_up(page, unique_email)
     token, user_id = token_of(page)
     long_text = "buy " * 1001  # 4004 characters
     refused = page.request.post(
-        f"/api/{user_id}/chat/stream", data={"message": long_text}, headers={"Authorization": f"Bearer {token}"}
+        f"/api/{user_id}/chat/stream",
+        data={"message": long_text},
+        headers={"Authorization": f"Bearer {token}"},
     )
     assert refused.status == 422
     detail = refused.json()["detail"]
@@ -200,29 +280,36 @@ def test_too_long_message_shows_server_error(open_browser: OpenBrowser, unique_e
     expect(alert).to_contain_text(detail)
     expect(alert.get_by_role("button", name="Retry")).to_be_visible()
     expect(box).to_have_value(long_text)
-    page.screenshot(path=output_dir / "07-too-long.png")
+    shot(page, output_dir / "08-too-long.png")
 
     # Fixing the message and sending replaces the failed attempt.
     box.fill("add a task to buy bread")
     box.press("Enter")
     expect(page.locator("#messages").get_by_role("alert")).to_have_count(0)
-    expect(tasks_panel(page).get_by_role("checkbox", name=re.compile("buy bread", re.I))).to_be_visible()
+    expect(
+        tasks_panel(page).get_by_role("checkbox", name=re.compile("buy bread", re.I))
+    ).to_be_visible()
 
 
-def test_dark_theme_and_phone(open_browser: OpenBrowser, unique_email: str, output_dir: Path) -> None:
+def test_dark_theme_and_phone(
+    open_browser: OpenBrowser, unique_email: str, output_dir: Path
+) -> None:
     """Readable in dark mode; on a phone the sidebar and the panel are drawers."""
     page = open_browser(viewport={"width": 1360, "height": 860}, color_scheme="dark").page
     page.goto("/")
-    page.screenshot(path=output_dir / "08-dark-login.png")
+    shot(page, output_dir / "09-dark-login.png")
     sign_up(page, unique_email)
     send(page, "add a task to buy milk")
     send(page, "remind me to call mom tomorrow 5pm")
     send(page, "what's pending?")
     expect(tasks_panel(page).get_by_role("checkbox")).to_have_count(2)
-    page.screenshot(path=output_dir / "09-dark-chat.png")
+    shot(page, output_dir / "10-dark-chat.png")
 
     phone = open_browser(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
     ).page
     phone.goto("/")
     phone.get_by_label("Email").fill(unique_email)
@@ -236,19 +323,17 @@ def test_dark_theme_and_phone(open_browser: OpenBrowser, unique_email: str, outp
     # On another device, the conversation is one tap away in the drawer.
     phone.get_by_role("button", name="Show conversations").click()
     expect(conversations(phone)).to_be_visible()
-    phone.wait_for_timeout(300)  # let the slide-in finish before the screenshot
-    phone.screenshot(path=output_dir / "10-phone-conversations.png")
+    shot(phone, output_dir / "11-phone-conversations.png")
     conversations(phone).locator(".conversation-link").first.click()
     expect(conversations(phone)).to_be_hidden()
     expect(phone.locator(".msg-user")).to_have_count(3)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-    phone.screenshot(path=output_dir / "11-phone-chat.png")
+    shot(phone, output_dir / "12-phone-chat.png")
 
     phone.get_by_role("button", name="Show tasks").click()
     expect(tasks_panel(phone)).to_be_visible()
     expect(tasks_panel(phone).get_by_role("checkbox")).to_have_count(2)
-    phone.wait_for_timeout(300)
-    phone.screenshot(path=output_dir / "12-phone-tasks.png")
+    shot(phone, output_dir / "13-phone-tasks.png")
     phone.keyboard.press("Escape")
     expect(tasks_panel(phone)).to_be_hidden()
 
@@ -256,4 +341,4 @@ def test_dark_theme_and_phone(open_browser: OpenBrowser, unique_email: str, outp
     phone.get_by_role("button", name="New conversation").click()
     expect(conversations(phone)).to_be_hidden()
     expect(phone.locator(".msg")).to_have_count(0)
-    phone.screenshot(path=output_dir / "13-phone-new.png")
+    shot(phone, output_dir / "14-phone-new.png")

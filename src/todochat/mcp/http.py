@@ -13,7 +13,20 @@ from todochat.accounts.security import read_access_token
 from todochat.errors import Unauthorized
 from todochat.mcp.server import SCOPE_USER_KEY
 
-LOCAL_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*"]
+LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+
+def host_patterns(host: str) -> list[str]:
+    """Host-header patterns for a configured name: a bare name matches with or without a port.
+
+    The SDK's "name:*" pattern needs a port in the header, but behind a proxy on 80/443 the
+    browser and clients send just "todo.example.com", so the bare name is allowed too.
+    """
+    if host.endswith(":*"):
+        host = host[:-2]
+    elif ":" in host.rsplit("]", 1)[-1]:
+        return [host]  # an explicit port: only that one
+    return [host, f"{host}:*"]
 
 
 class BearerAuth:
@@ -36,7 +49,9 @@ class BearerAuth:
         scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
         try:
             if scheme.lower() != "bearer" or not token.strip():
-                raise Unauthorized("Missing bearer token: send 'Authorization: Bearer <access_token>'.")
+                raise Unauthorized(
+                    "Missing bearer token: send 'Authorization: Bearer <access_token>'."
+                )
             scope[SCOPE_USER_KEY] = read_access_token(token.strip(), self.secret_key())
         except Unauthorized as error:
             body = json.dumps({"error": error.code, "detail": error.message}).encode()
@@ -55,9 +70,11 @@ class BearerAuth:
         await self.app(scope, receive, send)
 
 
-def mcp_http_app(server: MCPServer, secret_key: Callable[[], str], allowed_hosts: list[str]) -> ASGIApp:
+def mcp_http_app(
+    server: MCPServer, secret_key: Callable[[], str], allowed_hosts: list[str]
+) -> ASGIApp:
     """The streamable-HTTP app to mount at /mcp: stateless, so any instance serves any request."""
-    hosts = LOCAL_HOSTS + [host if ":" in host else f"{host}:*" for host in allowed_hosts]
+    hosts = [pattern for host in LOCAL_HOSTS + allowed_hosts for pattern in host_patterns(host)]
     origins = [f"{scheme}://{host}" for host in hosts for scheme in ("http", "https")]
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins

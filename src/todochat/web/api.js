@@ -239,6 +239,8 @@ export class Api {
           break;
         } else if (event.event === "error") {
           failure = new ApiError(200, data.error || "error", humanDetail(data.detail) || "The assistant ran into a problem.");
+          failure.messageSaved = true; // the server stored the user's message before failing
+          if (data.conversation_id != null) failure.conversationId = data.conversation_id;
           break;
         }
       }

@@ -140,8 +140,8 @@ function startApp(session) {
         localStorage.setItem(conversationKey(session.user.id), String(conversationId));
       }
       await conversations.refresh();
-      conversations.setActive(conversationId);
-      chat.setTitle(conversations.titleOf(conversationId));
+      // The user may have moved on to another conversation while the list loaded.
+      if (chat.conversationId === conversationId) chat.setTitle(conversations.titleOf(conversationId));
     },
   });
 
@@ -152,12 +152,11 @@ function startApp(session) {
   });
   document.getElementById("logout").addEventListener("click", () => signOut());
 
+  // Synchronously, so nothing the user starts meanwhile can be replaced when a request returns.
   const saved = Number(localStorage.getItem(conversationKey(session.user.id)));
-  // Load the list first so the header can show the title straight away.
-  conversations.refresh().then(() => {
-    if (saved) chat.open(saved);
-    else chat.startNew();
-  });
+  if (saved) chat.open(saved);
+  else chat.startNew();
+  conversations.refresh();
   tasks.refresh();
   chat.focus();
 

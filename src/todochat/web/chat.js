@@ -156,7 +156,8 @@ export class ChatView {
   }
 
   submit() {
-    if (this.streaming) return; // one turn at a time; the text stays in the box
+    // One turn at a time, and not while history is loading; the text stays in the box.
+    if (this.streaming || this.loading) return;
     const text = this.input.value;
     if (!text.trim()) {
       this.input.focus();
@@ -286,7 +287,7 @@ export class ChatView {
 
   /** Send a message (a fresh turn). */
   send(text) {
-    if (this.streaming) return;
+    if (this.streaming || this.loading) return;
     // A new message supersedes the last failed turn; its text was restored into the box.
     if (this.failed) {
       for (const node of this.failed.nodes) node.remove();
@@ -381,6 +382,18 @@ export class ChatView {
         reply.classList.add("interrupted");
         // Steps may have run before the failure: show their effect on the task list.
         if (trace.children.length) this.hooks.onTurnDone(this.conversationId, false);
+      }
+      if (err.messageSaved) {
+        if (err.conversationId != null && this.conversationId == null) {
+          this.conversationId = err.conversationId;
+          this.hooks.onTurnDone(this.conversationId, true);
+        }
+        // The message is in the conversation already; Retry (same key) continues the turn, and a
+        // new message leaves it in place. Only the error notice goes away then.
+        const notice = this.showError(err, () => this.retry(turn));
+        turn.nodes.push(notice);
+        this.failed = { nodes: [notice] };
+        return;
       }
       turn.userNode.classList.add("failed");
       // Never lose what the user typed: put it back unless they've started something new.

@@ -18,6 +18,10 @@ export class TasksPanel {
     this.editingId = null;
     this.refreshQueued = false;
     this.inflight = null;
+    // Direct edits in flight, and a count of all edits ever: a list fetched while an edit was
+    // running may predate it, so it is not shown; the refresh runs again once edits settle.
+    this.pendingEdits = 0;
+    this.edits = 0;
     this.filter = FILTERS.includes(localStorage.getItem(FILTER_KEY)) ? localStorage.getItem(FILTER_KEY) : "all";
 
     this.list = document.getElementById("task-list");
@@ -50,17 +54,24 @@ export class TasksPanel {
 
   /** Reload the list from the server (deferred while a title is being edited). */
   async refresh() {
-    if (this.editingId !== null) {
+    if (this.editingId !== null || this.pendingEdits > 0) {
       this.refreshQueued = true;
       return;
     }
     if (this.inflight) this.inflight.abort();
     const controller = new AbortController();
     this.inflight = controller;
+    const edits = this.edits;
     this.list.setAttribute("aria-busy", "true");
     try {
       const page = await this.api.listTasks(this.filter, { signal: controller.signal });
       if (controller.signal.aborted) return;
+      if (edits !== this.edits) {
+        this.inflight = null;
+        this.refreshQueued = true;
+        this.flushQueued();
+        return;
+      }
       this.tasks = page.items || [];
       this.total = typeof page.total === "number" ? page.total : this.tasks.length;
       this.render();
@@ -83,6 +94,24 @@ export class TasksPanel {
     this.count.textContent = this.total ? String(this.total) : "";
     this.updateBadge();
     this.restoreFocus(focused);
+  }
+
+  beginEdit() {
+    this.edits += 1;
+    this.pendingEdits += 1;
+  }
+
+  endEdit() {
+    this.pendingEdits -= 1;
+    this.flushQueued();
+  }
+
+  /** Run a refresh that was deferred by an edit, once nothing is being edited. */
+  flushQueued() {
+    if (this.refreshQueued && this.pendingEdits === 0 && this.editingId === null) {
+      this.refreshQueued = false;
+      this.refresh();
+    }
   }
 
   updateBadge() {
@@ -177,6 +206,7 @@ export class TasksPanel {
   }
 
   async toggle(task, checkbox) {
+    this.beginEdit();
     checkbox.disabled = true;
     try {
       const updated = await this.api.toggleTask(task.id);
@@ -185,15 +215,17 @@ export class TasksPanel {
     } catch (err) {
       checkbox.checked = task.completed;
       if (err.status !== 401) toast(`Couldn't update the task: ${err.detail}`, { kind: "error" });
-      if (err.status === 404) this.refresh();
+      if (err.status === 404) this.refreshQueued = true;
     } finally {
       checkbox.disabled = false;
+      this.endEdit();
     }
   }
 
   async remove(task) {
     const item = this.itemFor(task.id);
     if (item) item.classList.add("removing");
+    this.beginEdit();
     try {
       await this.api.deleteTask(task.id);
       toast(`Deleted “${task.title}”`);
@@ -205,8 +237,10 @@ export class TasksPanel {
       if (next && (!document.activeElement || document.activeElement === document.body)) next.focus();
     } catch (err) {
       if (item) item.classList.remove("removing");
-      if (err.status === 404) this.refresh();
+      if (err.status === 404) this.refreshQueued = true;
       else if (err.status !== 401) toast(`Couldn't delete the task: ${err.detail}`, { kind: "error" });
+    } finally {
+      this.endEdit();
     }
   }
 
@@ -232,9 +266,9 @@ export class TasksPanel {
       const title = input.value.trim();
       if (save && title && title !== task.title) {
         input.disabled = true;
+        this.beginEdit();
         try {
           const updated = await this.api.updateTask(task.id, { title });
-          task.title = updated.title;
           Object.assign(task, updated);
           toast(`Renamed to “${updated.title}”`);
         } catch (err) {
@@ -244,6 +278,8 @@ export class TasksPanel {
             input.focus();
             return; // keep editing so the text isn't lost
           }
+        } finally {
+          this.endEdit();
         }
       }
       finished = true;
@@ -252,10 +288,7 @@ export class TasksPanel {
       const row = this.itemFor(task.id);
       const edit = row && row.querySelector("[data-role=edit]");
       if (edit) edit.focus();
-      if (this.refreshQueued) {
-        this.refreshQueued = false;
-        this.refresh();
-      }
+      this.flushQueued();
     };
     input.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.isComposing) {
