@@ -12,6 +12,7 @@ import os
 import secrets
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -109,11 +110,38 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return create_sessionmaker(engine)
 
 
+@asynccontextmanager
+async def running_lifespan(app: FastAPI) -> AsyncIterator[FastAPI]:
+    """Run the app's lifespan in a task of its own.
+
+    The lifespan opens task groups (the MCP session manager) that must be closed by the task
+    that opened them; pytest may finalise a fixture from another task, so the lifespan gets a
+    task whose only job is to enter it, wait, and exit it.
+    """
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def run() -> None:
+        async with app.router.lifespan_context(app):
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(run())
+    waiter = asyncio.create_task(started.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        waiter.cancel()
+        task.result()  # startup failed: raise its error
+    try:
+        yield app
+    finally:
+        stop.set()
+        await task
+
+
 @pytest.fixture(scope="session")
 async def app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[FastAPI]:
     """The app, with its lifespan running."""
-    app = create_app(settings, sessionmaker)
-    async with app.router.lifespan_context(app):
+    async with running_lifespan(create_app(settings, sessionmaker)) as app:
         yield app
 
 

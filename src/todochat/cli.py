@@ -99,6 +99,32 @@ def mcp(user: Annotated[str, typer.Option(help="Email of the account whose tasks
         raise typer.Exit(2) from error
 
 
+@app.command()
+def chat(
+    server: Annotated[
+        str, typer.Option(envvar="TODOCHAT_SERVER", help="The todochat server to talk to.")
+    ] = "http://127.0.0.1:8000",
+    email: Annotated[
+        str | None, typer.Option(envvar="TODOCHAT_EMAIL", help="Log in as (asked if needed).")
+    ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(envvar="TODOCHAT_PASSWORD", help="Password (asked, hidden, if needed)."),
+    ] = None,
+    conversation: Annotated[
+        int | None, typer.Option(help="Resume this conversation (its id).")
+    ] = None,
+    signup: Annotated[bool, typer.Option("--signup", help="Create the account first.")] = False,
+    logout: Annotated[
+        bool, typer.Option("--logout", help="Forget the saved login for the server and exit.")
+    ] = False,
+) -> None:
+    """Chat with your todo list in the terminal (logs in once; tool calls are shown)."""
+    from todochat.chat_cli import run_chat
+
+    raise typer.Exit(run_chat(server, email, password, conversation, logout, signup))
+
+
 def main() -> None:
     """Entry point for `python -m todochat`."""
     app()

@@ -1,12 +1,23 @@
-"""The agent's view of the todochat MCP server: an in-process client, no network hop."""
+"""The agent's view of the todochat MCP server: an in-process client, no network hop.
+
+One client session per process is opened at startup and shared by every turn: the session
+holds nothing about any user (the in-process server reads who is calling from the turn's own
+context, where the turn binds it). Listing the tools, converting them to the Agents SDK's
+function tools and compiling their output-schema validators happen once, not on every turn.
+"""
 
 from __future__ import annotations
 
-from contextlib import AsyncExitStack
+from collections.abc import Iterator
+from contextlib import AsyncExitStack, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 import mcp
+from agents import FunctionTool
 from agents.mcp import MCPServer as AgentMCPServer
+from agents.mcp import MCPUtil
 from agents.run_context import RunContextWrapper
 from mcp.server.mcpserver import MCPServer
 from mcp.types import CallToolResult, GetPromptResult, ListPromptsResult, TextContent, Tool
@@ -14,48 +25,96 @@ from mcp.types import CallToolResult, GetPromptResult, ListPromptsResult, TextCo
 TOOL_LIMIT_MESSAGE = "Tool call limit for this turn reached: answer the user with what you have."
 
 
-class InProcessMCP(AgentMCPServer):
-    """Connects the agent to an MCP server object in this process and counts its tool calls."""
+@dataclass
+class _Budget:
+    remaining: int
 
-    def __init__(self, server: MCPServer, max_tool_calls: int) -> None:
-        # Structured content: the model gets compact JSON of each result.
-        super().__init__(use_structured_content=True)
-        self._server = server
-        self._max_tool_calls = max_tool_calls
-        self._stack: AsyncExitStack | None = None
+
+_budget: ContextVar[_Budget | None] = ContextVar("todochat_tool_budget", default=None)
+
+
+@contextmanager
+def tool_budget(max_calls: int) -> Iterator[None]:
+    """Allow at most `max_calls` tool calls in this turn (the block and the tasks it starts)."""
+    token = _budget.set(_Budget(max_calls))
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+class InProcessClient:
+    """A process-wide in-memory MCP client session on a server object, and its tools."""
+
+    def __init__(self, server: MCPServer) -> None:
+        self.server = server
+        self._stack = AsyncExitStack()
         self._client: mcp.Client | None = None
-        self.tool_calls = 0
+        self.tools: list[FunctionTool] = []
+
+    async def __aenter__(self) -> InProcessClient:
+        self._client = await self._stack.enter_async_context(mcp.Client(self.server))
+        # The tools are fixed for the life of the server: list and convert them once.
+        bridge = InProcessMCP(self)
+        self.tools = [
+            MCPUtil.to_function_tool(tool, bridge, convert_schemas_to_strict=False)
+            for tool in (await self._client.list_tools()).tools
+        ]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.aclose()
+        self._client = None
+
+    @property
+    def client(self) -> mcp.Client:
+        """The connected client."""
+        if self._client is None:
+            raise RuntimeError("The in-process MCP client is not connected.")
+        return self._client
+
+
+class InProcessMCP(AgentMCPServer):
+    """The Agents SDK's view of the shared in-process client; enforces each turn's budget."""
+
+    def __init__(self, shared: InProcessClient) -> None:
+        # Structured content: the model gets compact JSON of each result. No failure function:
+        # a malformed tool call (arguments that are not a JSON object) is the provider's failure
+        # and ends the turn with 503, instead of the SDK's vague "An error occurred" to the model.
+        # Tool errors (task not found, bad value) are results, not exceptions: they still reach
+        # the model.
+        super().__init__(use_structured_content=True, failure_error_function=None)
+        self._shared = shared
 
     @property
     def name(self) -> str:
         """The server's name, as the agent reports it."""
-        return self._server.name
+        return self._shared.server.name
 
     async def connect(self) -> None:
-        """Open an in-memory client session on the server."""
-        self._stack = AsyncExitStack()
-        self._client = await self._stack.enter_async_context(mcp.Client(self._server))
+        """Nothing to do: the shared session is already open."""
 
     async def cleanup(self) -> None:
-        """Close the session."""
-        if self._stack is not None:
-            await self._stack.aclose()
-        self._stack = self._client = None
+        """Nothing to do: the shared session outlives every turn."""
 
     async def list_tools(
         self, run_context: RunContextWrapper[Any] | None = None, agent: Any = None
     ) -> list[Tool]:
         """The server's tools."""
-        return list((await self._connected().list_tools()).tools)
+        return list((await self._shared.client.list_tools()).tools)
 
     async def call_tool(
         self, tool_name: str, arguments: dict[str, Any] | None, meta: dict[str, Any] | None = None
     ) -> CallToolResult:
         """Call a tool, refusing once the turn's budget of tool calls is spent."""
-        self.tool_calls += 1
-        if self.tool_calls > self._max_tool_calls:
-            return CallToolResult(content=[TextContent(type="text", text=TOOL_LIMIT_MESSAGE)], is_error=True)
-        return await self._connected().call_tool(tool_name, arguments or {})
+        budget = _budget.get()
+        if budget is not None:
+            budget.remaining -= 1
+            if budget.remaining < 0:
+                return CallToolResult(
+                    content=[TextContent(type="text", text=TOOL_LIMIT_MESSAGE)], is_error=True
+                )
+        return await self._shared.client.call_tool(tool_name, arguments or {})
 
     async def list_prompts(self) -> ListPromptsResult:
         """todochat offers no prompts."""
@@ -64,8 +123,3 @@ class InProcessMCP(AgentMCPServer):
     async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None) -> GetPromptResult:
         """todochat offers no prompts."""
         raise KeyError(name)
-
-    def _connected(self) -> mcp.Client:
-        if self._client is None:
-            raise RuntimeError("connect() first")
-        return self._client

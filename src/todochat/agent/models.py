@@ -39,3 +39,11 @@ def build_model(settings: Settings) -> Model:
         max_retries=1,
     )
     return OpenAIChatCompletionsModel(model=name, openai_client=client)
+
+
+async def close_model(model: Model) -> None:
+    """Release a remote model's HTTP connection pool (at app shutdown)."""
+    # The Agents SDK model does not expose its client publicly; the offline model has none.
+    client = getattr(model, "_client", None)
+    if isinstance(client, AsyncOpenAI):
+        await client.close()

@@ -17,6 +17,7 @@ from todochat import __version__
 from todochat.accounts.service import shared_secret_key
 from todochat.api.errors import install_error_handlers
 from todochat.api.limits import BodySizeLimit
+from todochat.agent.bridge import InProcessClient
 from todochat.agent.models import build_model, close_model
 from todochat.api.routes import auth, chat, conversations, health, tasks
 from todochat.chat.turn import ChatTurns
@@ -65,7 +66,10 @@ def create_app(
             model = build_model(settings)
             # A remote model holds an HTTP connection pool: closed at shutdown, after the drain.
             stack.push_async_callback(close_model, model)
-            app.state.turns = ChatTurns(maker, settings, model, build_mcp(maker, identify_bound))
+            in_process = await stack.enter_async_context(
+                InProcessClient(build_mcp(maker, identify_bound))
+            )
+            app.state.turns = ChatTurns(maker, settings, model, in_process)
             yield
             # Shutdown: uvicorn has stopped accepting requests and finished the ones in flight;
             # streamed turns whose client left may still be running — let them finish.

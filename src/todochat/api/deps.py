@@ -14,7 +14,7 @@ from todochat.accounts.models import User
 from todochat.accounts.security import read_access_token
 from todochat.accounts.service import get_user
 from todochat.config import Settings
-from todochat.db.uow import unit_of_work
+from todochat.db.uow import single_statements, unit_of_work
 from todochat.errors import Forbidden, Unauthorized
 from todochat.todos.service import TaskService
 
@@ -62,9 +62,10 @@ def path_user_id(user_id: str, token_user: TokenUserId) -> uuid.UUID:
 OwnerId = Annotated[uuid.UUID, Depends(path_user_id)]
 
 
-async def current_user(user_id: OwnerId, session: Session) -> User:
-    """The authenticated owner of the path, loaded from the database."""
-    user = await get_user(session, user_id)
+async def current_user(user_id: OwnerId, request: Request) -> User:
+    """The authenticated owner of the path, loaded from the database (one round trip)."""
+    async with single_statements(app_sessionmaker(request)) as session:
+        user = await get_user(session, user_id)
     if user is None:
         raise Unauthorized("This account no longer exists.")
     return user

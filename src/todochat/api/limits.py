@@ -28,26 +28,35 @@ class BodySizeLimit:
             return
         received = 0
         started = False
+        too_large = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    too_large = True
                     raise BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            # Whatever the app answers about a body it could not read (FastAPI turns the error
+            # into a 400, the MCP transport into a 500), the client gets the 413 instead.
+            if too_large:
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await self._reject(send)
+        except Exception:
+            # Also an ExceptionGroup wrapping BodyTooLarge, from apps that read in a task group.
+            if not too_large:
+                raise
+        if too_large and not started:
+            await self._reject(send)
 
     async def _reject(self, send: Send) -> None:
         body = json.dumps(

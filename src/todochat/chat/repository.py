@@ -80,33 +80,52 @@ class ConversationRepository:
         newest_first = list((await self.session.scalars(statement)).all())
         return newest_first[::-1]
 
-    async def create_claimed(self, title: str, claim: timedelta, turn_key: str | None) -> int:
-        """A new conversation, already claimed by the turn that creates it."""
-        statement = (
+    async def start_conversation(
+        self, title: str, first_message: str, claim: timedelta, turn_key: str | None
+    ) -> Message:
+        """A new conversation, claimed by the turn that creates it, with its first message."""
+        created = (
             insert(Conversation)
             .values(
-                user_id=self.user_id, title=title, turn_expires_at=func.now() + claim, turn_key=turn_key
+                user_id=self.user_id,
+                title=title,
+                last_seq=1,
+                turn_expires_at=func.now() + claim,
+                turn_key=turn_key,
             )
-            .returning(Conversation.id)
+            .returning(Conversation.id, Conversation.last_seq)
+            .cte("created")
         )
-        return int((await self.session.scalar(statement)) or 0)
+        message = await self._insert_message_from(created, "user", first_message)
+        assert message is not None
+        return message
 
-    async def claim(self, conversation_id: int, claim: timedelta, turn_key: str | None) -> bool:
-        """Claim the conversation for one turn, unless another live turn holds it.
+    async def claim(
+        self, conversation_id: int, claim: timedelta, turn_key: str | None, message: str | None
+    ) -> Message | bool:
+        """Claim the conversation for one turn and store the user's message, in one statement.
 
-        A claim is free when it has expired (its holder died) or when it was taken under the
-        same Idempotency-Key (a retry continuing its own dead attempt).
+        A claim is free when it has expired (its holder died) or was taken under the same
+        Idempotency-Key (a retry continuing its own dead attempt). Returns the stored message
+        (or True when there is none to store), False when the conversation is taken or not the
+        user's.
         """
         free = or_(Conversation.turn_expires_at.is_(None), Conversation.turn_expires_at < func.now())
         if turn_key is not None:
             free = or_(free, Conversation.turn_key == turn_key)
-        statement = (
+        values: dict[str, Any] = {"turn_expires_at": func.now() + claim, "turn_key": turn_key}
+        if message is not None:
+            values.update(last_seq=Conversation.last_seq + 1, updated_at=func.now())
+        claimed = (
             update(Conversation)
             .where(Conversation.id == conversation_id, Conversation.user_id == self.user_id, free)
-            .values(turn_expires_at=func.now() + claim, turn_key=turn_key)
-            .returning(Conversation.id)
+            .values(**values)
+            .returning(Conversation.id, Conversation.last_seq)
         )
-        return (await self.session.scalar(statement)) is not None
+        if message is None:
+            return (await self.session.scalar(claimed)) is not None
+        stored = await self._insert_message_from(claimed.cte("claimed"), "user", message)
+        return stored if stored is not None else False
 
     async def extend_claim(self, conversation_id: int, claim: timedelta) -> None:
         """Keep a running turn's claim alive."""
@@ -116,64 +135,74 @@ class ConversationRepository:
             .values(turn_expires_at=func.now() + claim)
         )
 
-    async def release(self, conversation_id: int) -> None:
-        """End the turn's claim."""
-        await self.session.execute(
+    async def release_with_reply(
+        self,
+        conversation_id: int,
+        content: str,
+        tool_calls: list[dict[str, Any]],
+        error: str | None,
+    ) -> Message | None:
+        """Store the assistant's reply and end the turn's claim, in one statement."""
+        released = (
             update(Conversation)
             .where(Conversation.id == conversation_id, Conversation.user_id == self.user_id)
-            .values(turn_expires_at=None, turn_key=None)
+            .values(
+                last_seq=Conversation.last_seq + 1,
+                updated_at=func.now(),
+                turn_expires_at=None,
+                turn_key=None,
+            )
+            .returning(Conversation.id, Conversation.last_seq)
+            .cte("released")
         )
+        return await self._insert_message_from(released, "assistant", content, tool_calls, error)
 
     async def count_turn(self, limit: int) -> int | None:
-        """Count a turn in this minute's window; seconds until the next window if over the limit."""
+        """Count a turn in this minute's window (dropping older ones); if that goes over the
+        limit, the seconds until the next window."""
         window_start = func.date_trunc("minute", func.now())
-        await self.session.execute(
-            delete(RateWindow).where(RateWindow.user_id == self.user_id, RateWindow.window_start < window_start)
+        purge = (
+            delete(RateWindow)
+            .where(RateWindow.user_id == self.user_id, RateWindow.window_start < window_start)
+            .cte("purge")
         )
-        count = await self.session.scalar(
+        counted = (
             insert(RateWindow)
             .values(user_id=self.user_id, window_start=window_start, count=1)
             .on_conflict_do_update(
                 index_elements=[RateWindow.user_id, RateWindow.window_start],
                 set_={"count": RateWindow.count + 1},
             )
-            .returning(RateWindow.count)
+            .returning(RateWindow.count, 60 - func.extract("second", func.now()))
+            .add_cte(purge)
         )
-        if count is None or count <= limit:
+        count, seconds_left = (await self.session.execute(counted)).one()
+        if count <= limit:
             return None
-        seconds_left = await self.session.scalar(
-            select(60 - func.extract("second", func.now()))
-        )
-        return max(1, int(seconds_left or 60))
+        return max(1, int(seconds_left))
 
-    async def append_message(
+    async def _insert_message_from(
         self,
-        conversation_id: int,
+        source: Any,
         role: str,
         content: str,
         tool_calls: list[dict[str, Any]] | None = None,
         error: str | None = None,
     ) -> Message | None:
-        """Add a message with the next seq and bump updated_at; None if the conversation is gone.
+        """Insert a message numbered by `source` (a CTE returning the conversation's id and its
+        new last_seq); None if the CTE matched no conversation.
 
-        The seq comes from an UPDATE on the conversation row, which also locks it, so two
-        writers can never take the same number and seq stays contiguous.
+        The seq comes from an UPDATE (or INSERT) of the conversation row in the same statement,
+        which locks the row, so two writers never take the same number and seq stays contiguous.
         """
-        bump = (
-            update(Conversation)
-            .where(Conversation.id == conversation_id, Conversation.user_id == self.user_id)
-            .values(last_seq=Conversation.last_seq + 1, updated_at=func.now())
-            .returning(Conversation.last_seq)
-            .cte("bump")
-        )
         statement = (
             insert(Message)
             .from_select(
                 ["conversation_id", "user_id", "seq", "role", "content", "tool_calls", "error"],
                 select(
-                    literal(conversation_id, Message.conversation_id.type),
+                    source.c.id,
                     literal(self.user_id, Message.user_id.type),
-                    bump.c.last_seq,
+                    source.c.last_seq,
                     literal(role, Message.role.type),
                     literal(content, Message.content.type),
                     literal(tool_calls or [], Message.tool_calls.type),

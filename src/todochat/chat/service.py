@@ -81,7 +81,8 @@ class ConversationService:
         turn_key: str | None = None,
         resume_seq: int | None = None,
     ) -> TurnStart:
-        """Claim (or create) the conversation, store the user's message, load the recent history.
+        """Count the turn, claim (or create) the conversation with the user's message stored,
+        and load the recent history the model will see.
 
         `resume_seq` continues a keyed turn whose first attempt died after storing the message.
         """
@@ -93,17 +94,19 @@ class ConversationService:
                 retry_after,
             )
         if conversation_id is None:
-            conversation_id = await self.repo.create_claimed(title_from(message), claim, turn_key)
-        elif not await self.repo.claim(conversation_id, claim, turn_key):
+            first = await self.repo.start_conversation(title_from(message), message, claim, turn_key)
+            return TurnStart(first.conversation_id, first.seq, [first], turn_key)
+        stored = await self.repo.claim(
+            conversation_id, claim, turn_key, None if resume_seq is not None else message
+        )
+        if stored is False:
             if await self.repo.get_conversation(conversation_id) is None:
                 raise ConversationNotFound(conversation_id)
             raise ConversationBusy()
-        if resume_seq is None:
-            stored = await self.repo.append_message(conversation_id, "user", message)
-            assert stored is not None  # the row is claimed by this turn, so it exists
-            resume_seq = stored.seq
+        seq = stored.seq if isinstance(stored, Message) else resume_seq
+        assert seq is not None
         recent = await self.repo.recent_messages(conversation_id, max_messages)
-        return TurnStart(conversation_id, resume_seq, window(recent, max_tokens), turn_key)
+        return TurnStart(conversation_id, seq, window(recent, max_tokens), turn_key)
 
     async def keep_turn(self, conversation_id: int, claim: timedelta) -> None:
         """Extend a long-running turn's claim."""
@@ -117,6 +120,4 @@ class ConversationService:
         error: str | None = None,
     ) -> Message | None:
         """Store the reply (or the failure) and release the claim; None if the conversation was deleted."""
-        stored = await self.repo.append_message(conversation_id, "assistant", content, tool_calls, error)
-        await self.repo.release(conversation_id)
-        return stored
+        return await self.repo.release_with_reply(conversation_id, content, tool_calls, error)

@@ -10,7 +10,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -21,17 +21,16 @@ from agents.exceptions import MaxTurnsExceeded, ModelBehaviorError
 from agents.items import ToolCallItem, ToolCallOutputItem
 from agents.result import RunResult, RunResultStreaming
 from agents.stream_events import RawResponsesStreamEvent, RunItemStreamEvent
-from mcp.server.mcpserver import MCPServer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from todochat.accounts.models import User
-from todochat.agent.bridge import InProcessMCP
+from todochat.agent.bridge import InProcessClient, tool_budget
 from todochat.agent.prompt import instructions
 from todochat.chat.history import to_input_items
 from todochat.chat.schemas import ChatRequest, ChatResponse, ToolCallRead
 from todochat.chat.service import ConversationService, TurnStart, check_message
 from todochat.config import Settings
-from todochat.db.uow import unit_of_work
+from todochat.db.uow import single_statements, unit_of_work
 from todochat.errors import ModelUnavailable
 from todochat.idempotency import Claim, IdempotencyStore, Replay, check_key, request_fingerprint
 from todochat.mcp.server import Principal, bound_principal
@@ -57,7 +56,7 @@ class ChatTurns:
     sessionmaker: async_sessionmaker[AsyncSession]
     settings: Settings
     model: Model
-    mcp_server: MCPServer
+    mcp: InProcessClient
     in_flight: set[asyncio.Task[Any]] = field(default_factory=set)
 
     async def run(self, user: User, request: ChatRequest, key: str | None = None) -> ChatResponse:
@@ -109,7 +108,17 @@ class ChatTurns:
                 except BaseException as error:
                     await self._fail(user, start, error)
                     failure = _translate(error, self.settings)
-                    queue.put_nowait(ServerEvent("error", {"error": failure.code, "detail": failure.message}))
+                    queue.put_nowait(
+                        ServerEvent(
+                            "error",
+                            {
+                                "error": failure.code,
+                                "detail": failure.message,
+                                # A new conversation exists now: the client continues in it.
+                                "conversation_id": start.conversation_id,
+                            },
+                        )
+                    )
                     if not isinstance(error, Exception):
                         raise
                     return
@@ -129,7 +138,7 @@ class ChatTurns:
                 return claimed
             claim = claimed
         try:
-            async with unit_of_work(self.sessionmaker) as session:
+            async with self._session(key) as session:
                 start = await ConversationService(session, user.id).begin_turn(
                     request.conversation_id or (claim.conversation_id if claim else None),
                     message,
@@ -153,7 +162,7 @@ class ChatTurns:
         tool_calls = collect_tool_calls(result.new_items)
         reply = str(result.final_output or "")
         response = ChatResponse(conversation_id=start.conversation_id, response=reply, tool_calls=tool_calls)
-        async with unit_of_work(self.sessionmaker) as session:
+        async with self._session(start.turn_key) as session:
             await ConversationService(session, user.id).finish_turn(
                 start.conversation_id, reply, [call.model_dump(mode="json") for call in tool_calls]
             )
@@ -169,7 +178,7 @@ class ChatTurns:
         await asyncio.shield(self._store_failure(user, start, _translate(error, self.settings).message))
 
     async def _store_failure(self, user: User, start: TurnStart, reason: str) -> None:
-        async with unit_of_work(self.sessionmaker) as session:
+        async with self._session(start.turn_key) as session:
             await ConversationService(session, user.id).finish_turn(start.conversation_id, "", [], error=reason)
             if start.turn_key is not None:
                 # A retry with the same key continues this turn (same message, ledgered changes).
@@ -183,7 +192,7 @@ class ChatTurns:
         async def beat() -> None:
             while True:
                 await asyncio.sleep(claim.total_seconds() / 3)
-                async with unit_of_work(self.sessionmaker) as session:
+                async with single_statements(self.sessionmaker) as session:
                     await ConversationService(session, user.id).keep_turn(start.conversation_id, claim)
                     if start.turn_key is not None:
                         await self._keys(user).extend(session, start.turn_key)
@@ -193,6 +202,11 @@ class ChatTurns:
             yield
         finally:
             task.cancel()
+
+    def _session(self, key: str | None) -> AbstractAsyncContextManager[AsyncSession]:
+        """Keyed turns record their progress with their changes, atomically; a plain turn's
+        statements each stand alone, so it skips BEGIN/COMMIT round trips."""
+        return unit_of_work(self.sessionmaker) if key is not None else single_statements(self.sessionmaker)
 
     def _keys(self, user: User) -> IdempotencyStore:
         return IdempotencyStore(
@@ -222,18 +236,23 @@ class _AgentSession:
         self.stack = AsyncExitStack()
 
     async def __aenter__(self) -> Agent[Any]:
+        try:
+            return await self._enter()
+        except BaseException:
+            await self.stack.aclose()
+            raise
+
+    async def _enter(self) -> Agent[Any]:
         settings = self.turns.settings
-        # Entered in this order so the MCP session (and its tasks) see the bound user.
+        # The in-process MCP server reads the caller from this task's context.
         await self.stack.enter_async_context(bound_principal(self.principal))
+        self.stack.enter_context(tool_budget(settings.agent_max_tool_calls))
         await self.stack.enter_async_context(asyncio.timeout(settings.agent_timeout_seconds))
-        bridge = InProcessMCP(self.turns.mcp_server, settings.agent_max_tool_calls)
-        await bridge.connect()
-        self.stack.push_async_callback(bridge.cleanup)
         return Agent(
             name="todochat",
             instructions=instructions(self.time_zone),
             model=self.turns.model,
-            mcp_servers=[bridge],
+            tools=list(self.turns.mcp.tools),
         )
 
     async def __aexit__(self, *exc: Any) -> bool:

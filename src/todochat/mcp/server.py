@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from todochat.accounts.service import get_user
-from todochat.db.uow import unit_of_work
+from todochat.db.uow import single_statements, unit_of_work
 from todochat.errors import TodochatError
 from todochat.mcp.ledger import call_hash, call_signature, record_result, recorded_result
 from todochat.todos.dates import parse_due
@@ -178,9 +178,15 @@ def build_mcp(
 
     @asynccontextmanager
     async def tasks_of_caller(ctx: Context) -> AsyncIterator[tuple[TaskService, Principal]]:
-        """One short transaction for one tool call, with domain errors turned into tool errors."""
+        """One tool call's database work, with domain errors turned into tool errors.
+
+        Each tool is one statement, so it runs without BEGIN/COMMIT; only a keyed turn, whose
+        changes are written with their ledger row, needs a transaction.
+        """
+        bound = _bound_principal.get()
+        ledgered = bound is not None and bound.turn_key is not None
         try:
-            async with unit_of_work(sessionmaker) as session:
+            async with unit_of_work(sessionmaker) if ledgered else single_statements(sessionmaker) as session:
                 principal = await identify(session, ctx)
                 yield TaskService(session, principal.user_id, principal.time_zone), principal
         except TodochatError as error:
