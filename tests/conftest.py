@@ -139,7 +139,9 @@ async def running_lifespan(app: FastAPI) -> AsyncIterator[FastAPI]:
 
 
 @pytest.fixture(scope="session")
-async def app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[FastAPI]:
+async def app(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[FastAPI]:
     """The app, with its lifespan running."""
     async with running_lifespan(create_app(settings, sessionmaker)) as app:
         yield app

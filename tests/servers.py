@@ -45,7 +45,10 @@ class Server:
 
 
 def start_server(
-    log_dir: Path, env: dict[str, str] | None = None, port: int | None = None, args: tuple[str, ...] = ()
+    log_dir: Path,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+    args: tuple[str, ...] = (),
 ) -> Server:
     """Start a server and return once /readyz answers 200 (or raise with its log)."""
     port = port or free_port()
@@ -56,7 +59,10 @@ def start_server(
         full_env.pop("DATABASE_URL", None)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [TODOCHAT, "serve", "--port", str(port), *args], env=full_env, stdout=out, stderr=subprocess.STDOUT
+            [TODOCHAT, "serve", "--port", str(port), *args],
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     server = Server(process, f"http://127.0.0.1:{port}", log)
     deadline = time.monotonic() + 120
@@ -74,7 +80,9 @@ def start_server(
 
 
 @contextmanager
-def running_server(log_dir: Path, env: dict[str, str] | None = None, **kwargs: object) -> Iterator[Server]:
+def running_server(
+    log_dir: Path, env: dict[str, str] | None = None, **kwargs: object
+) -> Iterator[Server]:
     """A server for the duration of a with-block."""
     server = start_server(log_dir, env, **kwargs)  # type: ignore[arg-type]
     try:

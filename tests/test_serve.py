@@ -16,13 +16,18 @@ pytestmark = pytest.mark.slow
 
 
 def test_serve_over_real_http(database_url: str, tmp_path: Path) -> None:
-    with running_server(tmp_path, {"DATABASE_URL": database_url}) as server, httpx.Client(base_url=server.base_url) as http:
+    with (
+        running_server(tmp_path, {"DATABASE_URL": database_url}) as server,
+        httpx.Client(base_url=server.base_url) as http,
+    ):
         assert http.get("/healthz").json() == {"status": "ok"}
         signup = http.post("/api/auth/signup", json={"email": unique_email(), "password": PASSWORD})
         assert signup.status_code == 201
         user_id, token = signup.json()["user"]["id"], signup.json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
-        created = http.post(f"/api/{user_id}/tasks", json={"title": "Over the wire"}, headers=headers)
+        created = http.post(
+            f"/api/{user_id}/tasks", json={"title": "Over the wire"}, headers=headers
+        )
         assert created.status_code == 201
         listing = http.get(f"/api/{user_id}/tasks", headers=headers).json()
         assert [task["title"] for task in listing["items"]] == ["Over the wire"]
@@ -31,7 +36,9 @@ def test_serve_over_real_http(database_url: str, tmp_path: Path) -> None:
 
 
 def _login(base_url: str, email: str) -> int:
-    return httpx.post(f"{base_url}/api/auth/login", json={"email": email, "password": PASSWORD}).status_code
+    return httpx.post(
+        f"{base_url}/api/auth/login", json={"email": email, "password": PASSWORD}
+    ).status_code
 
 
 def test_embedded_database_is_shared_and_persists(tmp_path: Path) -> None:
@@ -44,7 +51,9 @@ def test_embedded_database_is_shared_and_persists(tmp_path: Path) -> None:
     pid_file = data_dir / "pgdata" / "postmaster.pid"
 
     with running_server(tmp_path, env) as first:
-        signup = httpx.post(f"{first.base_url}/api/auth/signup", json={"email": email, "password": PASSWORD})
+        signup = httpx.post(
+            f"{first.base_url}/api/auth/signup", json={"email": email, "password": PASSWORD}
+        )
         assert signup.status_code == 201
         postgres_pid = pid_file.read_text().split()[0]
         with running_server(tmp_path, env) as second:

@@ -84,7 +84,9 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision."
 
 
 @app.command()
-def mcp(user: Annotated[str, typer.Option(help="Email of the account whose tasks to serve.")]) -> None:
+def mcp(
+    user: Annotated[str, typer.Option(help="Email of the account whose tasks to serve.")],
+) -> None:
     """Serve the task tools over stdio for a local MCP client (Claude Desktop, IDEs)."""
     import anyio
 
@@ -132,4 +134,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-

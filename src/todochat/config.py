@@ -23,9 +23,7 @@ def default_data_dir() -> Path:
 class Settings(BaseSettings):
     """Every knob of the service; the de-facto standard names keep their usual spelling."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="TODOCHAT_", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="TODOCHAT_", extra="ignore", populate_by_name=True)
 
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "database_url")

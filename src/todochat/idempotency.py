@@ -14,7 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, delete, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
@@ -52,7 +62,9 @@ class KeyInUse(Conflict):
     code = "idempotency_key_in_use"
 
     def __init__(self) -> None:
-        super().__init__("A request with this Idempotency-Key is still being processed; retry shortly.")
+        super().__init__(
+            "A request with this Idempotency-Key is still being processed; retry shortly."
+        )
 
 
 def request_fingerprint(method: str, path: str, body: Any) -> str:
@@ -170,7 +182,9 @@ class IdempotencyStore:
             self._mine(key).values(conversation_id=conversation_id, message_seq=message_seq)
         )
 
-    async def complete(self, session: AsyncSession, key: str, status_code: int, body: dict[str, Any]) -> None:
+    async def complete(
+        self, session: AsyncSession, key: str, status_code: int, body: dict[str, Any]
+    ) -> None:
         """Store the outcome to replay to retries."""
         await session.execute(self._mine(key).values(status_code=status_code, response=body))
 

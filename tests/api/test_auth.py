@@ -20,7 +20,9 @@ async def test_signup_returns_user_and_token(client: httpx.AsyncClient) -> None:
     assert body["user"]["name"] == "Ada"
     assert body["user"]["time_zone"] == "Europe/Paris"
     assert "password" not in str(body["user"])
-    me = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    me = await client.get(
+        "/api/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"}
+    )
     assert me.status_code == 200
     assert me.json()["id"] == body["user"]["id"]
 
@@ -29,7 +31,9 @@ async def test_duplicate_email_is_409_whatever_the_case(client: httpx.AsyncClien
     email = unique_email()
     first = await client.post("/api/auth/signup", json={"email": email, "password": PASSWORD})
     assert first.status_code == 201
-    again = await client.post("/api/auth/signup", json={"email": email.upper(), "password": PASSWORD})
+    again = await client.post(
+        "/api/auth/signup", json={"email": email.upper(), "password": PASSWORD}
+    )
     assert again.status_code == 409
     assert again.json()["error"] == "email_taken"
 

@@ -24,8 +24,13 @@ async def _list(client: httpx.AsyncClient, account: Account, **params: object) -
 
 async def test_create_and_read_a_task(client: httpx.AsyncClient, account: Account) -> None:
     task = await add_task(
-        client, account, title="  Buy milk ", description="2 litres", priority="high",
-        tags=["#Home", "errands", "home"], due_at="2030-01-02T17:00:00+00:00",
+        client,
+        account,
+        title="  Buy milk ",
+        description="2 litres",
+        priority="high",
+        tags=["#Home", "errands", "home"],
+        due_at="2030-01-02T17:00:00+00:00",
     )
     assert task["title"] == "Buy milk"
     assert task["description"] == "2 litres"
@@ -34,8 +39,16 @@ async def test_create_and_read_a_task(client: httpx.AsyncClient, account: Accoun
     assert task["due_at"] == "2030-01-02T17:00:00Z"
     assert task["completed"] is False and task["completed_at"] is None
     assert set(task) == {
-        "id", "title", "description", "completed", "completed_at", "priority", "tags", "due_at",
-        "created_at", "updated_at",
+        "id",
+        "title",
+        "description",
+        "completed",
+        "completed_at",
+        "priority",
+        "tags",
+        "due_at",
+        "created_at",
+        "updated_at",
     }
     fetched = await client.get(account.url(f"/tasks/{task['id']}"), headers=account.headers)
     assert fetched.json() == task
@@ -43,7 +56,12 @@ async def test_create_and_read_a_task(client: httpx.AsyncClient, account: Accoun
 
 async def test_defaults(client: httpx.AsyncClient, account: Account) -> None:
     task = await add_task(client, account, title="Call mom")
-    assert (task["priority"], task["tags"], task["description"], task["due_at"]) == ("medium", [], "", None)
+    assert (task["priority"], task["tags"], task["description"], task["due_at"]) == (
+        "medium",
+        [],
+        "",
+        None,
+    )
 
 
 @pytest.mark.parametrize(
@@ -62,7 +80,9 @@ async def test_defaults(client: httpx.AsyncClient, account: Account) -> None:
         {"title": "ok", "tags": ["x" * 51]},
     ],
 )
-async def test_create_rejects_bad_input(client: httpx.AsyncClient, account: Account, body: dict) -> None:  # type: ignore[type-arg]
+async def test_create_rejects_bad_input(
+    client: httpx.AsyncClient, account: Account, body: dict
+) -> None:  # type: ignore[type-arg]
     response = await client.post(account.url("/tasks"), json=body, headers=account.headers)
     assert response.status_code == 422
     assert response.json()["error"] == "validation_error"
@@ -72,37 +92,63 @@ async def test_create_rejects_bad_input(client: httpx.AsyncClient, account: Acco
 
 async def test_malformed_json_is_422(client: httpx.AsyncClient, account: Account) -> None:
     response = await client.post(
-        account.url("/tasks"), content=b"{not json", headers={**account.headers, "content-type": "application/json"}
+        account.url("/tasks"),
+        content=b"{not json",
+        headers={**account.headers, "content-type": "application/json"},
     )
     assert response.status_code == 422
     assert response.json()["detail"] == "The request body is not valid JSON."
 
 
-async def test_title_of_exactly_200_chars_is_fine(client: httpx.AsyncClient, account: Account) -> None:
+async def test_title_of_exactly_200_chars_is_fine(
+    client: httpx.AsyncClient, account: Account
+) -> None:
     task = await add_task(client, account, title="x" * 200)
     assert len(task["title"]) == 200
 
 
 async def test_partial_update(client: httpx.AsyncClient, account: Account) -> None:
-    task = await add_task(client, account, title="Draft", priority="low", due_at="2030-01-01T09:00:00Z", tags=["a"])
-    response = await client.put(account.url(f"/tasks/{task['id']}"), json={"title": "Final"}, headers=account.headers)
+    task = await add_task(
+        client, account, title="Draft", priority="low", due_at="2030-01-01T09:00:00Z", tags=["a"]
+    )
+    response = await client.put(
+        account.url(f"/tasks/{task['id']}"), json={"title": "Final"}, headers=account.headers
+    )
     assert response.status_code == 200
     updated = response.json()
     assert updated["title"] == "Final"
-    assert (updated["priority"], updated["due_at"], updated["tags"]) == ("low", "2030-01-01T09:00:00Z", ["a"])
+    assert (updated["priority"], updated["due_at"], updated["tags"]) == (
+        "low",
+        "2030-01-01T09:00:00Z",
+        ["a"],
+    )
     assert updated["updated_at"] > task["updated_at"]
 
-    cleared = await client.put(account.url(f"/tasks/{task['id']}"), json={"due_at": None}, headers=account.headers)
+    cleared = await client.put(
+        account.url(f"/tasks/{task['id']}"), json={"due_at": None}, headers=account.headers
+    )
     assert cleared.json()["due_at"] is None
     assert cleared.json()["title"] == "Final"
 
 
 @pytest.mark.parametrize(
-    "body", [{"title": ""}, {"title": None}, {"priority": "p1"}, {"tags": None}, {"due_at": "soon"}, {"nope": 1}]
+    "body",
+    [
+        {"title": ""},
+        {"title": None},
+        {"priority": "p1"},
+        {"tags": None},
+        {"due_at": "soon"},
+        {"nope": 1},
+    ],
 )
-async def test_update_rejects_bad_input(client: httpx.AsyncClient, account: Account, body: dict) -> None:  # type: ignore[type-arg]
+async def test_update_rejects_bad_input(
+    client: httpx.AsyncClient, account: Account, body: dict
+) -> None:  # type: ignore[type-arg]
     task = await add_task(client, account, title="Keep me")
-    response = await client.put(account.url(f"/tasks/{task['id']}"), json=body, headers=account.headers)
+    response = await client.put(
+        account.url(f"/tasks/{task['id']}"), json=body, headers=account.headers
+    )
     assert response.status_code == 422
     unchanged = await client.get(account.url(f"/tasks/{task['id']}"), headers=account.headers)
     assert unchanged.json() == task
@@ -114,7 +160,9 @@ async def test_toggle_complete(client: httpx.AsyncClient, account: Account) -> N
     assert done.status_code == 200
     assert done.json()["completed"] is True
     assert done.json()["completed_at"] is not None
-    undone = await client.patch(account.url(f"/tasks/{task['id']}/complete"), headers=account.headers)
+    undone = await client.patch(
+        account.url(f"/tasks/{task['id']}/complete"), headers=account.headers
+    )
     assert undone.json()["completed"] is False
     assert undone.json()["completed_at"] is None
 
@@ -131,16 +179,25 @@ async def test_delete(client: httpx.AsyncClient, account: Account) -> None:
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
-async def test_unknown_task_is_404(client: httpx.AsyncClient, account: Account, method: str) -> None:
+async def test_unknown_task_is_404(
+    client: httpx.AsyncClient, account: Account, method: str
+) -> None:
     path = "/tasks/999999999/complete" if method == "PATCH" else "/tasks/999999999"
-    response = await client.request(method, account.url(path), json={"title": "x"} if method == "PUT" else None, headers=account.headers)
+    response = await client.request(
+        method,
+        account.url(path),
+        json={"title": "x"} if method == "PUT" else None,
+        headers=account.headers,
+    )
     assert response.status_code == 404
     assert response.json() == {"error": "not_found", "detail": "Task 999999999 not found."}
 
 
 async def test_list_filters_and_search(client: httpx.AsyncClient, account: Account) -> None:
     milk = await add_task(client, account, title="Buy milk", tags=["shopping"], priority="high")
-    await add_task(client, account, title="Write report", description="quarterly numbers, with MILK stats")
+    await add_task(
+        client, account, title="Write report", description="quarterly numbers, with MILK stats"
+    )
     bread = await add_task(client, account, title="Buy bread", tags=["shopping"], priority="low")
     await client.patch(account.url(f"/tasks/{bread['id']}/complete"), headers=account.headers)
 
@@ -152,14 +209,21 @@ async def test_list_filters_and_search(client: httpx.AsyncClient, account: Accou
     search = await _list(client, account, q="milk")
     assert [t["title"] for t in search["items"]] == ["Buy milk", "Write report"]
     assert (await _list(client, account, q="%"))["total"] == 0
-    assert [t["id"] for t in (await _list(client, account, tag="#Shopping"))["items"]] == [milk["id"], bread["id"]]
-    assert [t["id"] for t in (await _list(client, account, priority="high"))["items"]] == [milk["id"]]
+    assert [t["id"] for t in (await _list(client, account, tag="#Shopping"))["items"]] == [
+        milk["id"],
+        bread["id"],
+    ]
+    assert [t["id"] for t in (await _list(client, account, priority="high"))["items"]] == [
+        milk["id"]
+    ]
 
 
 async def test_list_sort_and_pagination(client: httpx.AsyncClient, account: Account) -> None:
     await add_task(client, account, title="banana", priority="low", due_at="2030-01-03T00:00:00Z")
     await add_task(client, account, title="Apple", priority="high")
-    await add_task(client, account, title="cherry", priority="medium", due_at="2030-01-01T00:00:00Z")
+    await add_task(
+        client, account, title="cherry", priority="medium", due_at="2030-01-01T00:00:00Z"
+    )
     titles = lambda page: [t["title"] for t in page["items"]]  # noqa: E731
     assert titles(await _list(client, account, sort="title")) == ["Apple", "banana", "cherry"]
     assert titles(await _list(client, account, sort="priority")) == ["Apple", "cherry", "banana"]
@@ -173,9 +237,19 @@ async def test_list_sort_and_pagination(client: httpx.AsyncClient, account: Acco
 
 @pytest.mark.parametrize(
     "params",
-    [{"status": "done"}, {"limit": 0}, {"limit": 101}, {"offset": -1}, {"sort": "random"}, {"due": "tomorrow"}, {"priority": "urgent"}],
+    [
+        {"status": "done"},
+        {"limit": 0},
+        {"limit": 101},
+        {"offset": -1},
+        {"sort": "random"},
+        {"due": "tomorrow"},
+        {"priority": "urgent"},
+    ],
 )
-async def test_list_rejects_bad_params(client: httpx.AsyncClient, account: Account, params: dict) -> None:  # type: ignore[type-arg]
+async def test_list_rejects_bad_params(
+    client: httpx.AsyncClient, account: Account, params: dict
+) -> None:  # type: ignore[type-arg]
     response = await client.get(account.url("/tasks"), params=params, headers=account.headers)
     assert response.status_code == 422
     assert response.json()["error"] == "validation_error"
@@ -187,12 +261,18 @@ async def test_due_filters_use_the_users_calendar(client: httpx.AsyncClient) -> 
     zone = ZoneInfo("Pacific/Kiritimati")
     now = datetime.now(zone)
     start_of_today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    earlier_today = await add_task(client, account, title="earlier today", due_at=start_of_today.isoformat())
+    earlier_today = await add_task(
+        client, account, title="earlier today", due_at=start_of_today.isoformat()
+    )
     later = now + timedelta(minutes=5)
     if later.date() == now.date():
         await add_task(client, account, title="later today", due_at=later.isoformat())
-    in_three_days = await add_task(client, account, title="in three days", due_at=(now + timedelta(days=3)).isoformat())
-    overdue = await add_task(client, account, title="overdue", due_at=(now - timedelta(days=2)).isoformat())
+    in_three_days = await add_task(
+        client, account, title="in three days", due_at=(now + timedelta(days=3)).isoformat()
+    )
+    overdue = await add_task(
+        client, account, title="overdue", due_at=(now - timedelta(days=2)).isoformat()
+    )
     await add_task(client, account, title="no date")
 
     today = await _list(client, account, due="today")

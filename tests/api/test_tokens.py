@@ -28,21 +28,31 @@ def _claims(user_id: str, **overrides: object) -> dict[str, object]:
 @pytest.mark.parametrize(
     "make_token",
     [
-        pytest.param(lambda uid: jwt.encode(_claims(uid), "wrong-secret-wrong-secret-wrong-secret"), id="wrong-signature"),
         pytest.param(
-            lambda uid: jwt.encode(_claims(uid, exp=datetime.now(UTC) - timedelta(seconds=5)), TEST_SECRET),
+            lambda uid: jwt.encode(_claims(uid), "wrong-secret-wrong-secret-wrong-secret"),
+            id="wrong-signature",
+        ),
+        pytest.param(
+            lambda uid: jwt.encode(
+                _claims(uid, exp=datetime.now(UTC) - timedelta(seconds=5)), TEST_SECRET
+            ),
             id="expired",
         ),
         pytest.param(lambda uid: jwt.encode(_claims(uid, exp=None), TEST_SECRET), id="missing-exp"),
         pytest.param(lambda uid: jwt.encode(_claims(uid, sub=None), TEST_SECRET), id="missing-sub"),
         pytest.param(lambda uid: jwt.encode(_claims(uid, iat=None), TEST_SECRET), id="missing-iat"),
-        pytest.param(lambda uid: jwt.encode(_claims(uid, sub="not-a-uuid"), TEST_SECRET), id="bad-sub"),
         pytest.param(
-            lambda uid: f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64({'sub': uid, 'iat': 0, 'exp': 4102444800})}.",
+            lambda uid: jwt.encode(_claims(uid, sub="not-a-uuid"), TEST_SECRET), id="bad-sub"
+        ),
+        pytest.param(
+            lambda uid: (
+                f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64({'sub': uid, 'iat': 0, 'exp': 4102444800})}."
+            ),
             id="alg-none",
         ),
         pytest.param(
-            lambda uid: jwt.encode(_claims(uid), TEST_SECRET, algorithm="HS512"), id="other-hmac-alg"
+            lambda uid: jwt.encode(_claims(uid), TEST_SECRET, algorithm="HS512"),
+            id="other-hmac-alg",
         ),
         pytest.param(lambda uid: "not.a.token", id="garbage"),
     ],
@@ -67,7 +77,9 @@ async def test_rs256_public_key_confusion_is_rejected(client: httpx.AsyncClient)
     account = await signup(client)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     rs_token = jwt.encode(_claims(account.id), key, algorithm="RS256")
-    response = await client.get(account.url("/tasks"), headers={"Authorization": f"Bearer {rs_token}"})
+    response = await client.get(
+        account.url("/tasks"), headers={"Authorization": f"Bearer {rs_token}"}
+    )
     assert response.status_code == 401
     public_pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -77,9 +89,13 @@ async def test_rs256_public_key_confusion_is_rejected(client: httpx.AsyncClient)
     import hmac
 
     signing_input = f"{_b64({'alg': 'HS256', 'typ': 'JWT'})}.{_b64({'sub': account.id, 'iat': 0, 'exp': 4102444800})}"
-    signature = base64.urlsafe_b64encode(
-        hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
-    ).rstrip(b"=").decode()
+    signature = (
+        base64.urlsafe_b64encode(
+            hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
+        )
+        .rstrip(b"=")
+        .decode()
+    )
     response = await client.get(
         account.url("/tasks"), headers={"Authorization": f"Bearer {signing_input}.{signature}"}
     )

@@ -20,7 +20,13 @@ from todochat.db.engine import async_url, create_engine, is_pooled
 def test_schemes_become_asyncpg(url: str) -> None:
     parsed, connect_args = async_url(url)
     assert parsed.drivername == "postgresql+asyncpg"
-    assert (parsed.username, parsed.password, parsed.host, parsed.port, parsed.database) == ("u", "p", "host", 5432, "db")
+    assert (parsed.username, parsed.password, parsed.host, parsed.port, parsed.database) == (
+        "u",
+        "p",
+        "host",
+        5432,
+        "db",
+    )
     assert connect_args == {}
 
 
@@ -56,6 +62,11 @@ async def test_pooled_engine_works_without_statement_cache(database_url: str) ->
     try:
         for _ in range(3):
             async with engine.connect() as conn:
-                assert await conn.scalar(text("SELECT count(*) FROM app_user WHERE email = :e"), {"e": "x"}) == 0
+                assert (
+                    await conn.scalar(
+                        text("SELECT count(*) FROM app_user WHERE email = :e"), {"e": "x"}
+                    )
+                    == 0
+                )
     finally:
         await engine.dispose()

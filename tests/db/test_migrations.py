@@ -11,7 +11,10 @@ from todochat.db.migrate import downgrade, upgrade
 async def _tables(url: str) -> set[str]:
     parsed = make_url(url)
     conn = await asyncpg.connect(
-        user=parsed.username, host=parsed.query.get("host") or parsed.host, port=parsed.port, database=parsed.database
+        user=parsed.username,
+        host=parsed.query.get("host") or parsed.host,
+        port=parsed.port,
+        database=parsed.database,
     )
     try:
         rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
@@ -23,9 +26,14 @@ async def _tables(url: str) -> set[str]:
 async def test_upgrade_from_empty_then_downgrade_to_base(empty_database_url: str) -> None:
     assert await _tables(empty_database_url) == set()
     upgrade(empty_database_url)
-    assert {"app_user", "task", "conversation", "message", "app_setting", "alembic_version"} <= await _tables(
-        empty_database_url
-    )
+    assert {
+        "app_user",
+        "task",
+        "conversation",
+        "message",
+        "app_setting",
+        "alembic_version",
+    } <= await _tables(empty_database_url)
     upgrade(empty_database_url)  # idempotent
     downgrade(empty_database_url, "base")
     assert await _tables(empty_database_url) == {"alembic_version"}

@@ -14,7 +14,9 @@ def _known_time_zone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValueError(f"unknown time zone {name!r} (use an IANA name like 'Europe/Paris')") from error
+        raise ValueError(
+            f"unknown time zone {name!r} (use an IANA name like 'Europe/Paris')"
+        ) from error
     return name
 
 

@@ -24,7 +24,10 @@ async def create_user(session: AsyncSession, data: UserCreate) -> User:
     statement = (
         insert(User)
         .values(
-            email=str(data.email), name=data.name, time_zone=data.time_zone, password_hash=password_hash
+            email=str(data.email),
+            name=data.name,
+            time_zone=data.time_zone,
+            password_hash=password_hash,
         )
         .on_conflict_do_nothing()
         .returning(User)
@@ -38,7 +41,9 @@ async def create_user(session: AsyncSession, data: UserCreate) -> User:
 async def authenticate(session: AsyncSession, email: str, password: str) -> User:
     """The user with these credentials; Unauthorized otherwise (same answer for both failures)."""
     user = await find_user_by_email(session, email)
-    ok = await asyncio.to_thread(verify_password, user.password_hash if user else DUMMY_HASH, password)
+    ok = await asyncio.to_thread(
+        verify_password, user.password_hash if user else DUMMY_HASH, password
+    )
     if user is None or not ok:
         raise Unauthorized("Wrong email or password.")
     return user

@@ -22,6 +22,8 @@ from agents.run_context import RunContextWrapper
 from mcp.server.mcpserver import MCPServer
 from mcp.types import CallToolResult, GetPromptResult, ListPromptsResult, TextContent, Tool
 
+from todochat.timing import phase
+
 TOOL_LIMIT_MESSAGE = "Tool call limit for this turn reached: answer the user with what you have."
 
 
@@ -114,12 +116,15 @@ class InProcessMCP(AgentMCPServer):
                 return CallToolResult(
                     content=[TextContent(type="text", text=TOOL_LIMIT_MESSAGE)], is_error=True
                 )
-        return await self._shared.client.call_tool(tool_name, arguments or {})
+        with phase("tools"):
+            return await self._shared.client.call_tool(tool_name, arguments or {})
 
     async def list_prompts(self) -> ListPromptsResult:
         """todochat offers no prompts."""
         return ListPromptsResult(prompts=[])
 
-    async def get_prompt(self, name: str, arguments: dict[str, Any] | None = None) -> GetPromptResult:
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None
+    ) -> GetPromptResult:
         """todochat offers no prompts."""
         raise KeyError(name)

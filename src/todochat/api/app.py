@@ -15,10 +15,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from todochat import __version__
 from todochat.accounts.service import shared_secret_key
-from todochat.api.errors import install_error_handlers
-from todochat.api.limits import BodySizeLimit
 from todochat.agent.bridge import InProcessClient
 from todochat.agent.models import build_model, close_model
+from todochat.api.errors import install_error_handlers
+from todochat.api.limits import BodySizeLimit, ServerTiming
 from todochat.api.routes import auth, chat, conversations, health, tasks
 from todochat.chat.turn import ChatTurns
 from todochat.config import Settings, get_settings
@@ -52,7 +52,9 @@ def create_app(
             maker = sessionmaker
             if maker is None:
                 if not settings.database_url:
-                    raise RuntimeError("DATABASE_URL is not set (the CLI starts an embedded database).")
+                    raise RuntimeError(
+                        "DATABASE_URL is not set (the CLI starts an embedded database)."
+                    )
                 engine = create_engine(settings.database_url, settings)
                 stack.push_async_callback(engine.dispose)
                 maker = create_sessionmaker(engine)
@@ -73,7 +75,7 @@ def create_app(
             yield
             # Shutdown: uvicorn has stopped accepting requests and finished the ones in flight;
             # streamed turns whose client left may still be running — let them finish.
-            await app.state.turns.drain(timeout=settings.agent_timeout_seconds)
+            await app.state.turns.drain(seconds=settings.agent_timeout_seconds)
 
     app = FastAPI(
         title="todochat",
@@ -85,6 +87,7 @@ def create_app(
     app.state.schema_head = schema_head()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ServerTiming)
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(tasks.router)

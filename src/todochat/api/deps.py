@@ -16,6 +16,7 @@ from todochat.accounts.service import get_user
 from todochat.config import Settings
 from todochat.db.uow import single_statements, unit_of_work
 from todochat.errors import Forbidden, Unauthorized
+from todochat.timing import phase
 from todochat.todos.service import TaskService
 
 _bearer = HTTPBearer(auto_error=False, description="The access_token from signup or login.")
@@ -64,8 +65,9 @@ OwnerId = Annotated[uuid.UUID, Depends(path_user_id)]
 
 async def current_user(user_id: OwnerId, request: Request) -> User:
     """The authenticated owner of the path, loaded from the database (one round trip)."""
-    async with single_statements(app_sessionmaker(request)) as session:
-        user = await get_user(session, user_id)
+    with phase("auth"):
+        async with single_statements(app_sessionmaker(request)) as session:
+            user = await get_user(session, user_id)
     if user is None:
         raise Unauthorized("This account no longer exists.")
     return user

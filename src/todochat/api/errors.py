@@ -40,7 +40,9 @@ def describe_validation(errors: list[Any]) -> str:
         if error.get("type") == "json_invalid":
             parts.append("The request body is not valid JSON.")
             continue
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+        location = [
+            str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")
+        ]
         field = ".".join(location)
         message = str(error.get("msg", "is invalid"))
         if message.startswith("Value error, "):
@@ -54,18 +56,26 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(TodochatError)
     async def domain_error(request: Request, error: TodochatError) -> JSONResponse:
-        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
-        return JSONResponse(error_body(error.code, error.message), error.status_code, headers=headers)
+        headers = (
+            {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
+        )
+        return JSONResponse(
+            error_body(error.code, error.message), error.status_code, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
-        return JSONResponse(error_body("validation_error", describe_validation(list(error.errors()))), 422)
+        return JSONResponse(
+            error_body("validation_error", describe_validation(list(error.errors()))), 422
+        )
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(error.status_code, "error")
         return JSONResponse(
-            error_body(code, str(error.detail)), error.status_code, headers=getattr(error, "headers", None)
+            error_body(code, str(error.detail)),
+            error.status_code,
+            headers=getattr(error, "headers", None),
         )
 
     @app.exception_handler(Exception)

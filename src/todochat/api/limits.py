@@ -1,10 +1,12 @@
-"""Request body size limit, enforced before anything reads the body."""
+"""ASGI middleware: the request body size limit and the Server-Timing header."""
 
 from __future__ import annotations
 
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from todochat.timing import server_timing, start_timing
 
 
 class BodyTooLarge(Exception):
@@ -60,9 +62,40 @@ class BodySizeLimit:
 
     async def _reject(self, send: Send) -> None:
         body = json.dumps(
-            {"error": "payload_too_large", "detail": f"The request body is larger than {self.max_bytes} bytes."}
+            {
+                "error": "payload_too_large",
+                "detail": f"The request body is larger than {self.max_bytes} bytes.",
+            }
         ).encode()
         await send(
-            {"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]}
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json")],
+            }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+class ServerTiming:
+    """Add a Server-Timing header listing the phases the request went through (auth, ...)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        phases = start_timing()
+
+        async def timed_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and phases:
+                headers = [
+                    *message.get("headers", []),
+                    (b"server-timing", server_timing(phases).encode()),
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, timed_send)

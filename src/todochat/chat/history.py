@@ -56,7 +56,13 @@ def to_input_items(messages: Sequence[Message]) -> list[Any]:
                     "arguments": json.dumps(call.get("arguments") or {}),
                 }
             )
-            items.append({"type": "function_call_output", "call_id": call_id, "output": render_result(call.get("result"))})
+            items.append(
+                {
+                    "type": "function_call_output",
+                    "call_id": call_id,
+                    "output": render_result(call.get("result")),
+                }
+            )
         items.append({"role": "assistant", "content": message.content})
     return items
 

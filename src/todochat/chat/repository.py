@@ -40,7 +40,9 @@ class ConversationRepository:
         if rows:
             return [row[0] for row in rows], rows[0].total
         total = await self.session.scalar(
-            select(func.count()).select_from(Conversation).where(Conversation.user_id == self.user_id)
+            select(func.count())
+            .select_from(Conversation)
+            .where(Conversation.user_id == self.user_id)
         )
         return [], total or 0
 
@@ -110,7 +112,9 @@ class ConversationRepository:
         (or True when there is none to store), False when the conversation is taken or not the
         user's.
         """
-        free = or_(Conversation.turn_expires_at.is_(None), Conversation.turn_expires_at < func.now())
+        free = or_(
+            Conversation.turn_expires_at.is_(None), Conversation.turn_expires_at < func.now()
+        )
         if turn_key is not None:
             free = or_(free, Conversation.turn_key == turn_key)
         values: dict[str, Any] = {"turn_expires_at": func.now() + claim, "turn_key": turn_key}

@@ -94,7 +94,9 @@ class ConversationService:
                 retry_after,
             )
         if conversation_id is None:
-            first = await self.repo.start_conversation(title_from(message), message, claim, turn_key)
+            first = await self.repo.start_conversation(
+                title_from(message), message, claim, turn_key
+            )
             return TurnStart(first.conversation_id, first.seq, [first], turn_key)
         stored = await self.repo.claim(
             conversation_id, claim, turn_key, None if resume_seq is not None else message

@@ -34,11 +34,18 @@ from todochat.db.uow import single_statements, unit_of_work
 from todochat.errors import ModelUnavailable
 from todochat.idempotency import Claim, IdempotencyStore, Replay, check_key, request_fingerprint
 from todochat.mcp.server import Principal, bound_principal
+from todochat.timing import phase
 
 log = logging.getLogger(__name__)
 _ERROR_PREFIX = "Error executing tool "
 # Failures of the model provider (503, "try again"), as opposed to bugs (500).
-MODEL_FAILURES = (ModelUnavailable, openai.APIError, TimeoutError, ModelBehaviorError, MaxTurnsExceeded)
+MODEL_FAILURES = (
+    ModelUnavailable,
+    openai.APIError,
+    TimeoutError,
+    ModelBehaviorError,
+    MaxTurnsExceeded,
+)
 
 
 @dataclass
@@ -61,19 +68,24 @@ class ChatTurns:
 
     async def run(self, user: User, request: ChatRequest, key: str | None = None) -> ChatResponse:
         """One complete turn. With an Idempotency-Key, a retry replays the first answer."""
-        begun = await self._begin(user, request, key)
+        with phase("begin"):
+            begun = await self._begin(user, request, key)
         if isinstance(begun, Replay):
             return ChatResponse.model_validate(begun.body)
         async with self._keep_alive(user, begun):
             try:
-                async with self._agent_session(user, begun) as agent:
-                    result = await Runner.run(agent, to_input_items(begun.history), **self._run_options())
+                with phase("agent"):
+                    async with self._agent_session(user, begun) as agent:
+                        result = await Runner.run(
+                            agent, to_input_items(begun.history), **self._run_options()
+                        )
             except BaseException as error:
                 await self._fail(user, begun, error)
                 if isinstance(error, MODEL_FAILURES):
                     raise _translate(error, self.settings) from error
                 raise
-            return await self._finish(user, begun, result)
+            with phase("persist"):
+                return await self._finish(user, begun, result)
 
     async def stream(
         self, user: User, request: ChatRequest, key: str | None = None
@@ -90,18 +102,22 @@ class ChatTurns:
         while (event := await queue.get()) is not None:
             yield event
 
-    async def drain(self, timeout: float) -> None:
+    async def drain(self, seconds: float) -> None:
         """Wait (bounded) for turns still running after their client left, e.g. at shutdown."""
         if self.in_flight:
-            await asyncio.wait(set(self.in_flight), timeout=timeout)
+            await asyncio.wait(set(self.in_flight), timeout=seconds)
 
-    async def _produce(self, user: User, start: TurnStart, queue: asyncio.Queue[ServerEvent | None]) -> None:
+    async def _produce(
+        self, user: User, start: TurnStart, queue: asyncio.Queue[ServerEvent | None]
+    ) -> None:
         calls: dict[str, dict[str, Any]] = {}
         try:
             async with self._keep_alive(user, start):
                 try:
                     async with self._agent_session(user, start) as agent:
-                        result = Runner.run_streamed(agent, to_input_items(start.history), **self._run_options())
+                        result = Runner.run_streamed(
+                            agent, to_input_items(start.history), **self._run_options()
+                        )
                         async for event in result.stream_events():
                             for server_event in _server_events(event, calls):
                                 queue.put_nowait(server_event)
@@ -150,24 +166,32 @@ class ChatTurns:
                     resume_seq=claim.message_seq if claim else None,
                 )
                 if key is not None:
-                    await self._keys(user).note_progress(session, key, start.conversation_id, start.message_seq)
+                    await self._keys(user).note_progress(
+                        session, key, start.conversation_id, start.message_seq
+                    )
         except BaseException:
             if key is not None:
                 await asyncio.shield(self._keys(user).release(key))
             raise
         return start
 
-    async def _finish(self, user: User, start: TurnStart, result: RunResult | RunResultStreaming) -> ChatResponse:
+    async def _finish(
+        self, user: User, start: TurnStart, result: RunResult | RunResultStreaming
+    ) -> ChatResponse:
         """Store the reply, release the conversation and record the outcome, in one transaction."""
         tool_calls = collect_tool_calls(result.new_items)
         reply = str(result.final_output or "")
-        response = ChatResponse(conversation_id=start.conversation_id, response=reply, tool_calls=tool_calls)
+        response = ChatResponse(
+            conversation_id=start.conversation_id, response=reply, tool_calls=tool_calls
+        )
         async with self._session(start.turn_key) as session:
             await ConversationService(session, user.id).finish_turn(
                 start.conversation_id, reply, [call.model_dump(mode="json") for call in tool_calls]
             )
             if start.turn_key is not None:
-                await self._keys(user).complete(session, start.turn_key, 200, response.model_dump(mode="json"))
+                await self._keys(user).complete(
+                    session, start.turn_key, 200, response.model_dump(mode="json")
+                )
         return response
 
     async def _fail(self, user: User, start: TurnStart, error: BaseException) -> None:
@@ -175,11 +199,15 @@ class ChatTurns:
         if not isinstance(error, MODEL_FAILURES):
             log.error("chat turn failed", exc_info=error)
         # Shielded: a cancelled request must still leave the conversation usable.
-        await asyncio.shield(self._store_failure(user, start, _translate(error, self.settings).message))
+        await asyncio.shield(
+            self._store_failure(user, start, _translate(error, self.settings).message)
+        )
 
     async def _store_failure(self, user: User, start: TurnStart, reason: str) -> None:
         async with self._session(start.turn_key) as session:
-            await ConversationService(session, user.id).finish_turn(start.conversation_id, "", [], error=reason)
+            await ConversationService(session, user.id).finish_turn(
+                start.conversation_id, "", [], error=reason
+            )
             if start.turn_key is not None:
                 # A retry with the same key continues this turn (same message, ledgered changes).
                 await self._keys(user).lapse(session, start.turn_key)
@@ -193,7 +221,9 @@ class ChatTurns:
             while True:
                 await asyncio.sleep(claim.total_seconds() / 3)
                 async with single_statements(self.sessionmaker) as session:
-                    await ConversationService(session, user.id).keep_turn(start.conversation_id, claim)
+                    await ConversationService(session, user.id).keep_turn(
+                        start.conversation_id, claim
+                    )
                     if start.turn_key is not None:
                         await self._keys(user).extend(session, start.turn_key)
 
@@ -206,7 +236,11 @@ class ChatTurns:
     def _session(self, key: str | None) -> AbstractAsyncContextManager[AsyncSession]:
         """Keyed turns record their progress with their changes, atomically; a plain turn's
         statements each stand alone, so it skips BEGIN/COMMIT round trips."""
-        return unit_of_work(self.sessionmaker) if key is not None else single_statements(self.sessionmaker)
+        return (
+            unit_of_work(self.sessionmaker)
+            if key is not None
+            else single_statements(self.sessionmaker)
+        )
 
     def _keys(self, user: User) -> IdempotencyStore:
         return IdempotencyStore(
@@ -217,7 +251,9 @@ class ChatTurns:
         )
 
     def _agent_session(self, user: User, start: TurnStart) -> _AgentSession:
-        return _AgentSession(self, Principal(user.id, user.time_zone, start.turn_key), user.time_zone)
+        return _AgentSession(
+            self, Principal(user.id, user.time_zone, start.turn_key), user.time_zone
+        )
 
     def _run_options(self) -> dict[str, Any]:
         return {
@@ -255,23 +291,31 @@ class _AgentSession:
             tools=list(self.turns.mcp.tools),
         )
 
-    async def __aexit__(self, *exc: Any) -> bool:
+    async def __aexit__(self, *exc: Any) -> bool | None:
         return await self.stack.__aexit__(*exc)
 
 
 def _server_events(event: Any, calls: dict[str, dict[str, Any]]) -> list[ServerEvent]:
     """The client-facing events for one SDK stream event."""
-    if isinstance(event, RawResponsesStreamEvent) and event.data.type == "response.output_text.delta":
+    if (
+        isinstance(event, RawResponsesStreamEvent)
+        and event.data.type == "response.output_text.delta"
+    ):
         return [ServerEvent("delta", {"text": event.data.delta})]
     if isinstance(event, RunItemStreamEvent) and isinstance(event.item, ToolCallItem):
         raw = event.item.raw_item
         call_id = getattr(raw, "call_id", None)
         if call_id is not None:
-            calls[call_id] = {"name": getattr(raw, "name", ""), "arguments": _arguments(getattr(raw, "arguments", ""))}
+            calls[call_id] = {
+                "name": getattr(raw, "name", ""),
+                "arguments": _arguments(getattr(raw, "arguments", "")),
+            }
     if isinstance(event, RunItemStreamEvent) and isinstance(event.item, ToolCallOutputItem):
         call = calls.get(_call_id(event.item))
         if call is not None:
-            return [ServerEvent("tool_call", {**call, "result": parse_tool_output(event.item.output)})]
+            return [
+                ServerEvent("tool_call", {**call, "result": parse_tool_output(event.item.output)})
+            ]
     return []
 
 
@@ -283,7 +327,10 @@ def collect_tool_calls(items: list[Any]) -> list[ToolCallRead]:
             raw = item.raw_item
             call_id = getattr(raw, "call_id", None)
             if call_id is not None:
-                calls[call_id] = {"name": getattr(raw, "name", ""), "arguments": _arguments(getattr(raw, "arguments", ""))}
+                calls[call_id] = {
+                    "name": getattr(raw, "name", ""),
+                    "arguments": _arguments(getattr(raw, "arguments", "")),
+                }
         elif isinstance(item, ToolCallOutputItem) and _call_id(item) in calls:
             calls[_call_id(item)]["result"] = parse_tool_output(item.output)
     return [ToolCallRead(**call) for call in calls.values() if "result" in call]
@@ -294,7 +341,9 @@ def parse_tool_output(output: Any) -> Any:
     if isinstance(output, dict) and output.get("type") == "text":
         output = output.get("text", "")
     if isinstance(output, list):
-        output = " ".join(str(part.get("text", "")) if isinstance(part, dict) else str(part) for part in output)
+        output = " ".join(
+            str(part.get("text", "")) if isinstance(part, dict) else str(part) for part in output
+        )
     if isinstance(output, str):
         try:
             parsed = json.loads(output)
@@ -328,15 +377,25 @@ def _translate(error: BaseException, settings: Settings) -> ModelUnavailable:
     if isinstance(error, ModelUnavailable):
         return error
     if isinstance(error, TimeoutError):
-        return ModelUnavailable(f"The assistant did not answer within {settings.agent_timeout_seconds:g} seconds. {kept}")
+        return ModelUnavailable(
+            f"The assistant did not answer within {settings.agent_timeout_seconds:g} seconds. {kept}"
+        )
     if isinstance(error, openai.AuthenticationError | openai.PermissionDeniedError):
-        return ModelUnavailable(f"The model provider rejected the API key: check OPENAI_API_KEY. {kept}")
+        return ModelUnavailable(
+            f"The model provider rejected the API key: check OPENAI_API_KEY. {kept}"
+        )
     if isinstance(error, openai.NotFoundError):
-        return ModelUnavailable(f"The model provider does not know the model in TODOCHAT_MODEL ({settings.model}). {kept}")
+        return ModelUnavailable(
+            f"The model provider does not know the model in TODOCHAT_MODEL ({settings.model}). {kept}"
+        )
     if isinstance(error, openai.APITimeoutError | openai.APIConnectionError):
-        return ModelUnavailable(f"Could not reach the model provider; check OPENAI_BASE_URL and the network. {kept}")
+        return ModelUnavailable(
+            f"Could not reach the model provider; check OPENAI_BASE_URL and the network. {kept}"
+        )
     if isinstance(error, openai.APIStatusError):
-        return ModelUnavailable(f"The model provider failed (HTTP {error.status_code}); try again shortly. {kept}")
+        return ModelUnavailable(
+            f"The model provider failed (HTTP {error.status_code}); try again shortly. {kept}"
+        )
     if isinstance(error, ModelBehaviorError):
         return ModelUnavailable(f"The model produced an invalid tool call. {kept}")
     if isinstance(error, MaxTurnsExceeded):

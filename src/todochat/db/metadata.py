@@ -6,9 +6,9 @@ from todochat.chat.models import (
     Message,
     RateWindow,
 )
+from todochat.db.base import Base
 from todochat.idempotency import IdempotencyRecord
 from todochat.mcp.ledger import ToolCallRecord
-from todochat.db.base import Base
 from todochat.todos.models import Task
 
 metadata = Base.metadata

@@ -8,10 +8,10 @@ turn's bound user in-process, the `--user` account over stdio.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -128,8 +128,12 @@ class TaskList(BaseModel):
 
 # ---- parameter descriptions: this is what the model reads ---------------------------------
 
-TaskId = Annotated[int, Field(description="The task's id number, as shown in lists (e.g. 3 for '#3').")]
-TitleArg = Annotated[str, Field(description="Short task title, e.g. 'Buy groceries'. 1-200 characters.")]
+TaskId = Annotated[
+    int, Field(description="The task's id number, as shown in lists (e.g. 3 for '#3').")
+]
+TitleArg = Annotated[
+    str, Field(description="Short task title, e.g. 'Buy groceries'. 1-200 characters.")
+]
 DescriptionArg = Annotated[str | None, Field(description="Optional longer notes about the task.")]
 PriorityArg = Annotated[Priority | None, Field(description="low, medium or high.")]
 TagsArg = Annotated[
@@ -186,7 +190,11 @@ def build_mcp(
         bound = _bound_principal.get()
         ledgered = bound is not None and bound.turn_key is not None
         try:
-            async with unit_of_work(sessionmaker) if ledgered else single_statements(sessionmaker) as session:
+            async with (
+                unit_of_work(sessionmaker)
+                if ledgered
+                else single_statements(sessionmaker) as session
+            ):
                 principal = await identify(session, ctx)
                 yield TaskService(session, principal.user_id, principal.time_zone), principal
         except TodochatError as error:
@@ -206,10 +214,14 @@ def build_mcp(
                 signature = call_signature(tool, arguments)
                 digest = call_hash(signature, principal.occurrences[signature])
                 principal.occurrences[signature] += 1
-                change.replayed = await recorded_result(tasks.repo.session, principal.user_id, key, digest)
+                change.replayed = await recorded_result(
+                    tasks.repo.session, principal.user_id, key, digest
+                )
             yield tasks, principal, change
             if key is not None and change.replayed is None and change.result is not None:
-                await record_result(tasks.repo.session, principal.user_id, key, digest, change.result)
+                await record_result(
+                    tasks.repo.session, principal.user_id, key, digest, change.result
+                )
 
     def due_at(due: str | None, principal: Principal) -> Any:
         return None if due is None or not due.strip() else parse_due(due, principal.time_zone)
@@ -224,7 +236,13 @@ def build_mcp(
         due: DueArg = None,
     ) -> TaskResult:
         """Add a new task to the user's todo list. Use when they say add, create, remember, remind me, or don't let me forget."""
-        arguments = {"title": title, "description": description, "priority": priority, "tags": tags, "due": due}
+        arguments = {
+            "title": title,
+            "description": description,
+            "priority": priority,
+            "tags": tags,
+            "due": due,
+        }
         async with change_by_caller(ctx, "add_task", arguments) as (tasks, principal, change):
             if change.replayed is not None:
                 return TaskResult.model_validate(change.replayed)
@@ -237,25 +255,49 @@ def build_mcp(
             )
             task = await tasks.create_task(data)
             return change.done(
-                TaskResult(task_id=task.id, status="created", title=task.title, task=TaskRead.model_validate(task))
+                TaskResult(
+                    task_id=task.id,
+                    status="created",
+                    title=task.title,
+                    task=TaskRead.model_validate(task),
+                )
             )
 
     @server.tool(annotations=ToolAnnotations(title="List tasks", readOnlyHint=True))
     async def list_tasks(
         ctx: Context,
-        status: Annotated[Status, Field(description="all, pending (not done) or completed.")] = "all",
-        query: Annotated[str | None, Field(description="Words to search for in titles and descriptions.")] = None,
-        tag: Annotated[str | None, Field(description="Only tasks with this tag.")] = None,
-        priority: Annotated[Priority | None, Field(description="Only tasks of this priority.")] = None,
-        due: Annotated[
-            DueFilter | None, Field(description="today, overdue (past due and not done) or week (next 7 days).")
+        status: Annotated[
+            Status, Field(description="all, pending (not done) or completed.")
+        ] = "all",
+        query: Annotated[
+            str | None, Field(description="Words to search for in titles and descriptions.")
         ] = None,
-        sort: Annotated[SortKey, Field(description="created (default), due, priority or title.")] = "created",
-        limit: Annotated[int, Field(ge=1, le=100, description="At most this many tasks (1-100).")] = 50,
+        tag: Annotated[str | None, Field(description="Only tasks with this tag.")] = None,
+        priority: Annotated[
+            Priority | None, Field(description="Only tasks of this priority.")
+        ] = None,
+        due: Annotated[
+            DueFilter | None,
+            Field(description="today, overdue (past due and not done) or week (next 7 days)."),
+        ] = None,
+        sort: Annotated[
+            SortKey, Field(description="created (default), due, priority or title.")
+        ] = "created",
+        limit: Annotated[
+            int, Field(ge=1, le=100, description="At most this many tasks (1-100).")
+        ] = 50,
     ) -> TaskList:
         """List the user's tasks, optionally filtered. Use to show tasks, answer "what's pending?", or find a task's id by name."""
         async with tasks_of_caller(ctx) as (tasks, _):
-            filters = TaskFilter(status=status, q=query or None, tag=tag or None, priority=priority, due=due, sort=sort, limit=limit)
+            filters = TaskFilter(
+                status=status,
+                q=query or None,
+                tag=tag or None,
+                priority=priority,
+                due=due,
+                sort=sort,
+                limit=limit,
+            )
             items, total = await tasks.list_tasks(filters)
             return TaskList(tasks=[TaskRead.model_validate(task) for task in items], total=total)
 
@@ -263,7 +305,9 @@ def build_mcp(
     async def complete_task(
         ctx: Context,
         task_id: TaskId,
-        completed: Annotated[bool, Field(description="true marks it done; false reopens it.")] = True,
+        completed: Annotated[
+            bool, Field(description="true marks it done; false reopens it.")
+        ] = True,
     ) -> TaskResult:
         """Mark a task as done (or, with completed=false, not done again)."""
         arguments = {"task_id": task_id, "completed": completed}
@@ -273,7 +317,12 @@ def build_mcp(
             task = await tasks.set_completed(task_id, completed)
             status: Literal["completed", "reopened"] = "completed" if completed else "reopened"
             return change.done(
-                TaskResult(task_id=task.id, status=status, title=task.title, task=TaskRead.model_validate(task))
+                TaskResult(
+                    task_id=task.id,
+                    status=status,
+                    title=task.title,
+                    task=TaskRead.model_validate(task),
+                )
             )
 
     @server.tool(annotations=ToolAnnotations(title="Delete a task", destructiveHint=True))
@@ -292,28 +341,52 @@ def build_mcp(
         title: Annotated[str | None, Field(description="New title.")] = None,
         description: DescriptionArg = None,
         priority: PriorityArg = None,
-        tags: Annotated[list[str] | None, Field(description="The complete new list of tags (replaces the old ones).")] = None,
+        tags: Annotated[
+            list[str] | None,
+            Field(description="The complete new list of tags (replaces the old ones)."),
+        ] = None,
         due: Annotated[
             str | None,
-            Field(description="New due date, ISO 8601 or words like 'tomorrow 5pm'; an empty string removes the due date."),
+            Field(
+                description="New due date, ISO 8601 or words like 'tomorrow 5pm'; an empty string removes the due date."
+            ),
         ] = None,
     ) -> TaskResult:
         """Change a task's title, description, priority, tags or due date. Only the fields given change."""
-        arguments = {"task_id": task_id, "title": title, "description": description, "priority": priority, "tags": tags, "due": due}
+        arguments = {
+            "task_id": task_id,
+            "title": title,
+            "description": description,
+            "priority": priority,
+            "tags": tags,
+            "due": due,
+        }
         async with change_by_caller(ctx, "update_task", arguments) as (tasks, principal, change):
             if change.replayed is not None:
                 return TaskResult.model_validate(change.replayed)
             changes: dict[str, Any] = {}
-            for field, value in (("title", title), ("description", description), ("priority", priority), ("tags", tags)):
+            for field, value in (
+                ("title", title),
+                ("description", description),
+                ("priority", priority),
+                ("tags", tags),
+            ):
                 if value is not None:
                     changes[field] = value
             if due is not None:
                 changes["due_at"] = due_at(due, principal)
             if not changes:
-                raise ToolError("Nothing to change: give a title, description, priority, tags or due.")
+                raise ToolError(
+                    "Nothing to change: give a title, description, priority, tags or due."
+                )
             task = await tasks.update_task(task_id, TaskUpdate(**changes))
             return change.done(
-                TaskResult(task_id=task.id, status="updated", title=task.title, task=TaskRead.model_validate(task))
+                TaskResult(
+                    task_id=task.id,
+                    status="updated",
+                    title=task.title,
+                    task=TaskRead.model_validate(task),
+                )
             )
 
     return server

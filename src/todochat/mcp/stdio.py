@@ -17,7 +17,9 @@ async def serve_stdio(database_url: str, email: str) -> None:
         async with unit_of_work(sessionmaker) as session:
             user = await find_user_by_email(session, email)
         if user is None:
-            raise LookupError(f"No account with email {email!r}: sign up first (web UI or POST /api/auth/signup).")
+            raise LookupError(
+                f"No account with email {email!r}: sign up first (web UI or POST /api/auth/signup)."
+            )
         server = build_mcp(sessionmaker, identify_fixed(Principal(user.id, user.time_zone)))
         await server.run_stdio_async()
     finally:

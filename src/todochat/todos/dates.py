@@ -99,7 +99,9 @@ def _parse_special(phrase: str, now: datetime) -> datetime | None:
 
 
 def _time_in(phrase: str) -> time | None:
-    match = re.search(r"\b(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b|\b(\d{1,2}):(\d{2})\b", phrase)
+    match = re.search(
+        r"\b(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b|\b(\d{1,2}):(\d{2})\b", phrase
+    )
     if not match:
         if "noon" in phrase:
             return time(12, 0)
@@ -118,5 +120,6 @@ def _time_in(phrase: str) -> time | None:
 
 def _mentions_time(phrase: str) -> bool:
     return _time_in(phrase) is not None or any(
-        word in phrase for word in ("hour", "minute", "morning", "afternoon", "evening", "night", "now")
+        word in phrase
+        for word in ("hour", "minute", "morning", "afternoon", "evening", "night", "now")
     )

@@ -36,7 +36,9 @@ class Task(Timestamped, Base):
         CheckConstraint("completed = (completed_at IS NOT NULL)", name="completed_at_matches"),
         # The list view: a user's tasks by status, in creation order.
         Index("ix_task_user_completed_id", "user_id", "completed", "id"),
-        Index("ix_task_user_due_at", "user_id", "due_at", postgresql_where=text("due_at IS NOT NULL")),
+        Index(
+            "ix_task_user_due_at", "user_id", "due_at", postgresql_where=text("due_at IS NOT NULL")
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)

@@ -88,17 +88,22 @@ class TaskRepository:
 
     def _filtered(
         self, filters: TaskFilter, due_window: tuple[datetime | None, datetime | None]
-    ) -> Select[tuple[Task]]:
+    ) -> Select[Task]:
         statement = select(Task).where(Task.user_id == self.user_id)
         if filters.status != "all":
             statement = statement.where(Task.completed.is_(filters.status == "completed"))
         if filters.q:
             pattern = f"%{_escape_like(filters.q)}%"
             statement = statement.where(
-                or_(Task.title.ilike(pattern, escape="\\"), Task.description.ilike(pattern, escape="\\"))
+                or_(
+                    Task.title.ilike(pattern, escape="\\"),
+                    Task.description.ilike(pattern, escape="\\"),
+                )
             )
         if filters.tag:
-            statement = statement.where(Task.tags.contains([filters.tag.strip().lstrip("#").lower()]))
+            statement = statement.where(
+                Task.tags.contains([filters.tag.strip().lstrip("#").lower()])
+            )
         if filters.priority:
             statement = statement.where(Task.priority == filters.priority)
         start, end = due_window

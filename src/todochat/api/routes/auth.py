@@ -15,7 +15,9 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
 def _token_for(user: User, request: Request, settings: AppSettings) -> TokenRead:
-    token = create_access_token(user.id, request.app.state.secret_key, settings.access_token_minutes)
+    token = create_access_token(
+        user.id, request.app.state.secret_key, settings.access_token_minutes
+    )
     return TokenRead(
         user=UserRead.model_validate(user),
         access_token=token,
@@ -24,14 +26,18 @@ def _token_for(user: User, request: Request, settings: AppSettings) -> TokenRead
 
 
 @router.post("/signup", status_code=status.HTTP_201_CREATED, response_model=TokenRead)
-async def signup(data: UserCreate, session: Session, request: Request, settings: AppSettings) -> TokenRead:
+async def signup(
+    data: UserCreate, session: Session, request: Request, settings: AppSettings
+) -> TokenRead:
     """Create an account and log in."""
     user = await accounts.create_user(session, data)
     return _token_for(user, request, settings)
 
 
 @router.post("/login", response_model=TokenRead)
-async def login(data: Credentials, session: Session, request: Request, settings: AppSettings) -> TokenRead:
+async def login(
+    data: Credentials, session: Session, request: Request, settings: AppSettings
+) -> TokenRead:
     """Exchange email and password for an access token."""
     user = await accounts.authenticate(session, str(data.email), data.password)
     return _token_for(user, request, settings)

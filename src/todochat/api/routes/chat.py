@@ -14,6 +14,7 @@ from todochat.chat.turn import ChatTurns, ServerEvent
 
 router = APIRouter(prefix="/api/{user_id}/chat", tags=["chat"])
 
+
 def _turns(request: Request) -> ChatTurns:
     return request.app.state.turns  # type: ignore[no-any-return]
 

@@ -7,7 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from todochat.api.deps import OwnerId, Session
-from todochat.chat.schemas import ConversationDetail, ConversationPage, ConversationRead, MessageRead
+from todochat.chat.schemas import (
+    ConversationDetail,
+    ConversationPage,
+    ConversationRead,
+    MessageRead,
+)
 from todochat.chat.service import ConversationService
 
 router = APIRouter(prefix="/api/{user_id}/conversations", tags=["conversations"])
@@ -22,13 +27,19 @@ async def list_conversations(
 ) -> ConversationPage:
     """The user's conversations, most recently active first."""
     items, total = await ConversationService(session, user_id).list_conversations(limit, offset)
-    return ConversationPage(items=[ConversationRead.model_validate(item) for item in items], total=total)
+    return ConversationPage(
+        items=[ConversationRead.model_validate(item) for item in items], total=total
+    )
 
 
 @router.get("/{conversation_id}", response_model=ConversationDetail)
-async def get_conversation(conversation_id: int, user_id: OwnerId, session: Session) -> ConversationDetail:
+async def get_conversation(
+    conversation_id: int, user_id: OwnerId, session: Session
+) -> ConversationDetail:
     """A conversation with all its messages, in order."""
-    conversation, messages = await ConversationService(session, user_id).get_conversation(conversation_id)
+    conversation, messages = await ConversationService(session, user_id).get_conversation(
+        conversation_id
+    )
     return ConversationDetail(
         **ConversationRead.model_validate(conversation).model_dump(),
         messages=[MessageRead.model_validate(message) for message in messages],

@@ -30,7 +30,10 @@ async def readyz(request: Request) -> JSONResponse | dict[str, str]:
         )
     if current != expected:
         return JSONResponse(
-            {"error": "not_ready", "detail": f"Schema at {current}, expected {expected}: run 'todochat db upgrade'."},
+            {
+                "error": "not_ready",
+                "detail": f"Schema at {current}, expected {expected}: run 'todochat db upgrade'.",
+            },
             503,
         )
     return {"status": "ready", "schema": current}

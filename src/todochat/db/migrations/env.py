@@ -20,7 +20,9 @@ MIGRATION_LOCK_ID = 0x70D0C4A7
 
 def run_migrations(connection: Connection) -> None:
     """Run the migrations under a transaction-scoped advisory lock."""
-    context.configure(connection=connection, target_metadata=metadata, transaction_per_migration=False)
+    context.configure(
+        connection=connection, target_metadata=metadata, transaction_per_migration=False
+    )
     with context.begin_transaction():
         connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
         context.run_migrations()
