@@ -30,6 +30,7 @@ _LIBPQ_ONLY = {
     "target_session_attrs",
 }
 EMBEDDED_DATABASE = "todochat"
+POOLED_OPTION = "todochat_pooled"
 
 
 def async_url(url: str) -> tuple[URL, dict[str, Any]]:
@@ -67,7 +68,8 @@ def is_pooled(url: str, settings: Settings) -> bool:
 def create_engine(url: str, settings: Settings) -> AsyncEngine:
     """An async engine tuned for the URL (SSL, PgBouncer transaction pooling)."""
     parsed, connect_args = async_url(url)
-    if is_pooled(url, settings):
+    pooled = is_pooled(url, settings)
+    if pooled:
         # PgBouncer in transaction mode cannot keep named prepared statements across
         # transactions: no statement cache, and unique names so two backends never clash.
         connect_args["statement_cache_size"] = 0
@@ -81,12 +83,14 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
         max_overflow=settings.database_pool_size,
         pool_pre_ping=False,
         pool_recycle=1800,
+        execution_options={POOLED_OPTION: pooled},
     )
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded objects usable after commit."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions that keep loaded objects usable after commit, and know if PgBouncer is between."""
+    pooled = bool(engine.sync_engine.get_execution_options().get(POOLED_OPTION))
+    return async_sessionmaker(engine, expire_on_commit=False, info={POOLED_OPTION: pooled})
 
 
 def start_embedded(data_dir: Path, *, cleanup: str | None = "stop") -> str:

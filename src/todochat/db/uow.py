@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from todochat.db.engine import POOLED_OPTION
+
 
 @asynccontextmanager
 async def unit_of_work(
@@ -27,5 +29,11 @@ async def single_statements(
     independent ones) needs no BEGIN/COMMIT: two round trips saved per unit of work.
     """
     async with sessionmaker() as session:
+        if session.info.get(POOLED_OPTION):
+            # Behind PgBouncer in transaction mode a statement's prepare and execute may land on
+            # different server connections unless a transaction pins them together.
+            async with session.begin():
+                yield session
+            return
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         yield session
