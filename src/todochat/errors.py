@@ -100,3 +100,8 @@ class ModelUnavailable(TodochatError):
 
     status_code = 503
     code = "model_unavailable"
+
+    def __init__(self, message: str, conversation_id: int | None = None) -> None:
+        super().__init__(message)
+        # The turn may have created the conversation: the client continues in it.
+        self.conversation_id = conversation_id

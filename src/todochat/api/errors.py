@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
-from todochat.errors import RateLimited, TodochatError
+from todochat.errors import ModelUnavailable, RateLimited, TodochatError
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +29,25 @@ _HTTP_CODES = {
     422: "validation_error",
     429: "rate_limited",
 }
+
+# PostgreSQL "data exception" states that mean a value the client sent cannot be stored: a NUL
+# character in text (22021, 22P05) or a number beyond 64 bits (22003, and 22000 when asyncpg
+# refuses to encode the argument). Any other database error is ours: a 500.
+_UNSTORABLE_VALUE_STATES = {"22000", "22003", "22021", "22P05"}
+
+
+class ErrorRead(BaseModel):
+    """The one error shape of the API."""
+
+    error: str
+    detail: str
+
+
+def error_responses(*status_codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI declarations of the error answers a route can give, all in the one error shape."""
+    return {
+        code: {"model": ErrorRead, "description": HTTPStatus(code).phrase} for code in status_codes
+    }
 
 
 def error_body(code: str, detail: str) -> dict[str, str]:
@@ -59,9 +81,10 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = (
             {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
         )
-        return JSONResponse(
-            error_body(error.code, error.message), error.status_code, headers=headers
-        )
+        body: dict[str, Any] = error_body(error.code, error.message)
+        if isinstance(error, ModelUnavailable) and error.conversation_id is not None:
+            body["conversation_id"] = error.conversation_id
+        return JSONResponse(body, error.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -82,3 +105,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse(error_body("internal_error", "Something went wrong on our side."), 500)
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, error: DBAPIError) -> JSONResponse:
+        if getattr(error.orig, "sqlstate", None) in _UNSTORABLE_VALUE_STATES:
+            detail = (
+                "A value in the request cannot be stored: text must not contain NUL characters "
+                "and numbers must fit in 64 bits."
+            )
+            return JSONResponse(error_body("validation_error", detail), 422)
+        return await unexpected_error(request, error)

@@ -82,7 +82,8 @@ class ChatTurns:
             except BaseException as error:
                 await self._fail(user, begun, error)
                 if isinstance(error, MODEL_FAILURES):
-                    raise _translate(error, self.settings) from error
+                    failure = _translate(error, self.settings)
+                    raise ModelUnavailable(failure.message, begun.conversation_id) from error
                 raise
             with phase("persist"):
                 return await self._finish(user, begun, result)
@@ -377,9 +378,9 @@ def _translate(error: BaseException, settings: Settings) -> ModelUnavailable:
     if isinstance(error, ModelUnavailable):
         return error
     if isinstance(error, TimeoutError):
-        return ModelUnavailable(
-            f"The assistant did not answer within {settings.agent_timeout_seconds:g} seconds. {kept}"
-        )
+        seconds = settings.agent_timeout_seconds
+        unit = "second" if seconds == 1 else "seconds"
+        return ModelUnavailable(f"The assistant did not answer within {seconds:g} {unit}. {kept}")
     if isinstance(error, openai.AuthenticationError | openai.PermissionDeniedError):
         return ModelUnavailable(
             f"The model provider rejected the API key: check OPENAI_API_KEY. {kept}"

@@ -84,9 +84,9 @@ class Conversation:
                 for task in step.tasks:
                     if isinstance(task.get("id"), int):
                         known[task["id"]] = task
-                task = (step.result or {}).get("task")
-                if isinstance(task, dict) and isinstance(task.get("id"), int):
-                    known[task["id"]] = task
+                changed = (step.result or {}).get("task")
+                if isinstance(changed, dict) and isinstance(changed.get("id"), int):
+                    known[changed["id"]] = changed
                 if step.name == "delete_task" and step.ok and step.task_id is not None:
                     known.pop(step.task_id, None)
         return known

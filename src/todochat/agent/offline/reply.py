@@ -7,7 +7,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from .history import ToolStep
-from .understand import Action, Changes, Filter
+from .intent import Action, Filter
 
 Task = dict[str, Any]
 
@@ -21,6 +21,7 @@ HELP = (
     '("the first one") or as "it".'
 )
 GREETING = f"Hi! I'm your todo assistant. Try {EXAMPLES}."
+ASK_TITLE = "Sure — what should the task say? For example: “buy milk tomorrow”."
 THANKS = "You're welcome! Anything else on your list?"
 CANCELLED = "Okay, I've left everything as it is."
 UNKNOWN = f"Sorry, I didn't understand that, so I haven't changed anything. Try {EXAMPLES}."
@@ -42,6 +43,12 @@ def _due(value: Any, zone: tzinfo) -> datetime | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(zone)
+
+
+def days_from_today(value: Any, zone: tzinfo) -> int | None:
+    """How many calendar days from today (in the user's zone) a due date is."""
+    moment = _due(value, zone)
+    return (moment.date() - datetime.now(zone).date()).days if moment else None
 
 
 def format_due(value: Any, zone: tzinfo) -> str | None:
@@ -98,7 +105,7 @@ def _describe_filter(found: Filter) -> str:
     if found.due == "today":
         words += " due today"
     elif found.due == "week":
-        words += " due this week"
+        words += " due tomorrow" if found.tomorrow else " due this week"
     elif found.due == "overdue":
         words = f"overdue {words}"
     return words
@@ -132,7 +139,7 @@ def listing(tasks: list[Task], found: Filter, zone: tzinfo, *, count_only: bool 
 
 def details(task: Task, zone: tzinfo) -> str:
     """Everything about one task."""
-    text = task_line(task, zone)
+    text = task_line(task, zone) + ("" if task.get("completed") else " — not done yet")
     if task.get("description"):
         text += f"\n   {safe_title(str(task['description']))}"
     return text
@@ -160,7 +167,9 @@ def confirm(step: ToolStep, zone: tzinfo) -> str:
     result = step.result or {}
     task = result.get("task") if isinstance(result.get("task"), dict) else None
     ident = result.get("task_id", step.arguments.get("task_id"))
-    title = safe_title(result.get("title") or (task or {}).get("title") or step.arguments.get("title"))
+    title = safe_title(
+        result.get("title") or (task or {}).get("title") or step.arguments.get("title")
+    )
     if not step.ok:
         return failure(step)
     if step.name == "add_task":
@@ -168,8 +177,8 @@ def confirm(step: ToolStep, zone: tzinfo) -> str:
         return f"Added {line}."
     if step.name == "complete_task":
         if result.get("status") == "reopened":
-            return f"Reopened #{ident} {title} — it's pending again."
-        return f"Marked #{ident} {title} as complete. ✓"
+            return f"Reopened #{ident} {title} — it's marked as not done (pending) again."
+        return f"Done — marked #{ident} {title} as completed. ✓"
     if step.name == "delete_task":
         return f"Deleted #{ident} {title}."
     if step.name == "update_task":
@@ -182,7 +191,9 @@ def failure(step: ToolStep) -> str:
     """Why a tool call did not work, in the user's terms."""
     ident = step.arguments.get("task_id")
     error = (step.error or "").strip()
-    if ident is not None and re.search(r"not\s+found|no\s+such|does\s+not\s+exist|doesn't\s+exist", error, re.I):
+    if ident is not None and re.search(
+        r"not\s+found|no\s+such|does\s+not\s+exist|doesn't\s+exist", error, re.I
+    ):
         return f"I couldn't find task #{ident}."
     verb = {
         "add_task": "add that task",
@@ -208,15 +219,14 @@ def not_found(name: str, suggestions: list[Task], zone: tzinfo) -> str:
     """Say nothing matched, and offer the nearest titles."""
     if suggestions:
         head = "Did you mean this one?" if len(suggestions) == 1 else "Did you mean one of these?"
-        return (
-            f"I couldn't find a task matching “{name}”. {head}\n{task_lines(suggestions, zone)}"
-        )
+        return f"I couldn't find a task matching “{name}”. {head}\n{task_lines(suggestions, zone)}"
     return f"I couldn't find a task matching “{name}”, so nothing was changed."
 
 
 def nothing_in_group(found: Filter, action: Action) -> str:
     """A bulk change that had nothing to act on."""
-    return f"There are no {_describe_filter(found)} to {_VERBS.get(action, 'change')}, so nothing changed."
+    verb = _VERBS.get(action, "change")
+    return f"There are no {_describe_filter(found)} to {verb}, so nothing changed."
 
 
 def ask_what_to_do(tasks: list[Task], zone: tzinfo) -> str:
@@ -244,7 +254,10 @@ def bad_position(count: int) -> str:
 
 def nothing_to_change() -> str:
     """An update request without a change in it."""
-    return "What should I change? E.g. “rename task 2 to Call mom”, “make it high priority”, “move it to Friday”."
+    return (
+        "What should I change? E.g. “rename task 2 to Call mom”, “make it high priority”, "
+        "“move it to Friday”."
+    )
 
 
 _VERBS = {

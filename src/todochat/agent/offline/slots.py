@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 _WEEKDAY = (
     r"(?:mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:r|rs|rsday)?|fri(?:day)?"
@@ -17,11 +18,13 @@ _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
-_NUMBER_WORD = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a\s+couple(?:\s+of)?|a\s+few)"
+_NUMBER_WORD = (
+    r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a\s+couple(?:\s+of)?|a\s+few)"
+)
 _UNIT = r"(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?|wks?|months?)"
 _PART_OF_DAY = r"(?:morning|afternoon|evening|night|noon|lunch(?:time)?)"
 _TIME = (
-    r"(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d{2}|noon|midnight"
+    r"(?:\d{1,2}(?::\d{2})?\s*(?:(?:-|\u2013|to)\s*\d{1,2}(?::\d{2})?\s*)?(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d{2}|noon|midnight"
     r"|(?:in\s+the\s+)?" + _PART_OF_DAY + r")"
 )
 _DAY = (
@@ -30,19 +33,38 @@ _DAY = (
     r"|(?:this|next|coming)\s+(?:week|month|year)"
     r"|(?:the\s+)?end\s+of\s+(?:the\s+|this\s+|next\s+)?(?:day|week|month)|eod|eow|eom"
     r"|(?:this\s+|next\s+|coming\s+)?" + _WEEKDAY + r"(?:\s+" + _PART_OF_DAY + r")?"
-    r"|in\s+" + _NUMBER_WORD + r"\s+" + _UNIT + r"|" + _NUMBER_WORD + r"\s+" + _UNIT + r"\s+from\s+now"
+    r"|in\s+"
+    + _NUMBER_WORD
+    + r"\s+"
+    + _UNIT
+    + r"|"
+    + _NUMBER_WORD
+    + r"\s+"
+    + _UNIT
+    + r"\s+from\s+now"
     r"|" + _MONTH + r"\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?"
     r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+\d{4})?"
-    r"|\d{4}-\d{2}-\d{2}(?:[t\s]\d{2}:\d{2}(?::\d{2})?)?|\d{1,2}/\d{1,2}(?:/\d{2,4})?)"
+    r"|\d{4}-\d{2}-\d{2}(?:[t\s]\d{2}:\d{2}(?::\d{2})?)?|\d{1,2}/\d{1,2}(?:/\d{2,4})?"
+    r"|the\s+\d{1,2}(?:st|nd|rd|th)(?:\s+of\s+(?:the\s+|this\s+|next\s+)?month)?)"
 )
 # A date with an optional time ("friday at 5pm"), or a bare time ("at 5pm").
 _DUE_CORE = (
     r"(?:" + _DAY + r"(?:\s*,?\s*(?:at|@|by|around)?\s*" + _TIME + r")?"
     r"|(?:at|@|by|around)\s+" + _TIME + r"(?:\s+(?:on\s+)?" + _DAY + r")?"
-    r"|" + _TIME + r"\s+(?:on\s+)?" + _DAY + r")"
+    r"|" + _TIME + r"\s+(?:on\s+)?" + _DAY + r"|\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.))"
 )
-_DUE_LEAD = r"(?:(?:it'?s\s+|it\s+is\s+)?(?:due|deadline)\s*(?:date)?\s*(?:is|:|on|by|at)?\s*|by\s+|on\s+|before\s+|until\s+|till\s+|for\s+|no\s+later\s+than\s+)?"
-DUE_RE = re.compile(r"(?<![\w#])" + _DUE_LEAD + r"(?P<due>" + _DUE_CORE + r")(?![\w])", re.I)
+_DUE_LEAD = (
+    r"(?:(?:it'?s\s+|it\s+is\s+)?(?:due|deadline)\s*(?:date)?\s*(?:is|:|on|by|at)?\s*"
+    r"|by\s+|on\s+|before\s+|until\s+|till\s+|for\s+|no\s+later\s+than\s+)?"
+)
+DUE_RE = re.compile(
+    r"(?<![\w#])(?<!every\s)(?<!each\s)"
+    + _DUE_LEAD
+    + r"(?P<due>"
+    + _DUE_CORE
+    + r")(?!\w|'s\b|\u2019s\b)",
+    re.I,
+)
 DUE_ONLY_RE = re.compile(r"^\s*(?:be\s+)?" + _DUE_LEAD + r"(?P<due>" + _DUE_CORE + r")\s*$", re.I)
 
 # dateparser (used by the tools) reads most phrases; these few it does not, so say them plainly.
@@ -87,7 +109,10 @@ _PRIORITY_WORDS = {
     "minor": "low",
     "3": "low",
 }
-_PRIORITY_VALUE = r"(?P<p>high(?:er|est)?|top|urgent|important|critical|max|medium|normal|mid|regular|default|low(?:er|est)?|minor|[123])"
+_PRIORITY_VALUE = (
+    r"(?P<p>high(?:er|est)?|top|urgent|important|critical|max"
+    r"|medium|normal|mid|regular|default|low(?:er|est)?|minor|[123])"
+)
 _PRIORITY_RES = [
     # "high priority", "as a low-priority task", "with priority high", "priority: 1", "p1".
     re.compile(
@@ -118,6 +143,7 @@ _TAG_NAME = r"[\w][\w-]*"
 _HASHTAG_RE = re.compile(r"(?:^|(?<=\s)|(?<=,))#(?P<tag>[A-Za-z_][\w-]*)")
 _TAG_PHRASE_RE = re.compile(
     r",?\s*(?:and\s+)?(?:tagged(?:\s+(?:as|with))?|with\s+(?:the\s+)?tags?|tags?\s*:|labell?ed(?:\s+as)?"
+    r"|tag\s+it(?:\s+(?:as|with))?|label\s+it(?:\s+(?:as|with))?"
     r"|with\s+(?:the\s+)?labels?|under)\s+(?P<tags>#?"
     + _TAG_NAME
     + r"(?:\s*(?:,|and|&)\s*#?"
@@ -131,7 +157,7 @@ _DESCRIPTION_RE = re.compile(
     r"|(?:description|desc|details|notes?)\s*[:=]|description\s+(?:saying|of)?)\s*(?P<desc>.+)$",
     re.I,
 )
-_QUOTED_RE = re.compile(r"\"([^\"]+)\"|'([^']+)'(?!\w)|“([^”]+)”|‘([^’]+)’")
+_QUOTED_RE = re.compile(r"\"([^\"]+)\"|'([^']+)'(?!\w)|“([^”]+)”|\u2018([^\u2019]+)\u2019")
 
 
 @dataclass
@@ -147,10 +173,35 @@ class Attributes:
 def normalize_due(phrase: str) -> str:
     """Say a due phrase the way the date parser on the server reads it."""
     phrase = re.sub(r"\s+", " ", phrase.strip().lower())
+    # "2-3pm" is due when it starts.
+    phrase = re.sub(
+        r"(\d{1,2}(?::\d{2})?)\s*(?:-|\u2013|to)\s*\d{1,2}(?::\d{2})?\s*(am|pm)", r"\1\2", phrase
+    )
     phrase = re.sub(r"^(?:due|by|on|before|until|till|for|at|@)\s+", "", phrase)
     for spoken, plain in _DUE_REWRITES.items():
         phrase = re.sub(rf"\b{re.escape(spoken)}\b", plain, phrase)
     return phrase
+
+
+_DAY_OF_MONTH_RE = re.compile(
+    r"^(?:the\s+)?(?P<day>\d{1,2})(?:st|nd|rd|th)(?:\s+of\s+(?P<which>this|the|next)\s+month)?(?P<rest>.*)$"
+)
+
+
+def absolute_day(phrase: str, today: date) -> str:
+    """ "the 1st" -> the next 1st of a month as a date (the date parser reads it poorly)."""
+    match = _DAY_OF_MONTH_RE.match(phrase)
+    if not match:
+        return phrase
+    day = int(match.group("day"))
+    year, month = today.year, today.month
+    if match.group("which") == "next" or (match.group("which") is None and day < today.day):
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    try:
+        moment = date(year, month, day)
+    except ValueError:
+        return phrase
+    return f"{moment.isoformat()}{match.group('rest')}"
 
 
 def take_due(text: str) -> tuple[str | None, str]:
@@ -231,7 +282,7 @@ def take_quoted(text: str) -> tuple[str | None, str]:
 def strip_quotes(text: str) -> str:
     """Remove surrounding quotes and stray punctuation."""
     text = text.strip().strip(",;:.!? ")
-    while len(text) >= 2 and text[0] in "\"'“‘" and text[-1] in "\"'”’":
+    while len(text) >= 2 and text[0] in "\"'“\u2018" and text[-1] in "\"'”\u2019":
         text = text[1:-1].strip()
     return text
 
