@@ -6,7 +6,6 @@ session's), so no test changes the state of an app another test uses.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -20,6 +19,7 @@ from agents.testing import ScriptedModel
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests.conftest import running_lifespan
 from tests.factories import Account, signup
 from todochat.api.app import create_app
 from todochat.chat.turn import ChatTurns
@@ -113,34 +113,6 @@ async def sse_events(response: httpx.Response) -> AsyncIterator[tuple[str, dict[
             event, data = "message", ""
 
 
-@asynccontextmanager
-async def lifespan_in_own_task(app: FastAPI) -> AsyncIterator[None]:
-    """Run the app's lifespan inside one task of its own.
-
-    The lifespan holds anyio cancel scopes (the MCP session manager), which must be exited by the
-    task that entered them; pytest-asyncio runs a fixture's setup and teardown in different tasks.
-    """
-    started = asyncio.Event()
-    stop = asyncio.Event()
-
-    async def hold() -> None:
-        async with app.router.lifespan_context(app):
-            started.set()
-            await stop.wait()
-
-    holder = asyncio.create_task(hold())
-    waiter = asyncio.create_task(started.wait())
-    await asyncio.wait({holder, waiter}, return_when=asyncio.FIRST_COMPLETED)
-    if holder.done():
-        waiter.cancel()
-        holder.result()  # re-raise the startup failure
-    try:
-        yield
-    finally:
-        stop.set()
-        await holder
-
-
 MakeApp = Callable[..., AbstractAsyncContextManager[ChatApp]]
 
 
@@ -151,7 +123,7 @@ def make_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession])
     @asynccontextmanager
     async def build(agent_model: Model | None = None, **overrides: Any) -> AsyncIterator[ChatApp]:
         app = create_app(settings.model_copy(update=overrides), sessionmaker)
-        async with lifespan_in_own_task(app):
+        async with running_lifespan(app):
             if agent_model is not None:
                 app.state.turns.model = agent_model
             transport = httpx.ASGITransport(app=app)
