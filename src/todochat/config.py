@@ -54,7 +54,9 @@ class Settings(BaseSettings):
     agent_max_turns: int = 12
     agent_max_tool_calls: int = 20
     agent_timeout_seconds: float = 60.0
-    turn_claim_seconds: float = 120.0
+    # How long a turn's claim on its conversation (and on its Idempotency-Key) lasts without a
+    # heartbeat; running turns renew it every third of this, so after a crash it frees quickly.
+    turn_claim_seconds: float = 15.0
     turns_per_minute: int = 60
     idempotency_hours: int = 24
 

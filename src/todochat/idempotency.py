@@ -162,14 +162,18 @@ class IdempotencyStore:
         return Claim(key, record.conversation_id, record.message_seq)
 
     async def release(self, key: str) -> None:
-        """Forget a claim whose request failed before doing anything, so a retry runs afresh."""
+        """Give up a claim whose request failed: forget it if nothing was done yet (a retry
+        starts afresh), or let a retry take over at once if the turn had stored its message."""
+        mine = (IdempotencyRecord.user_id == self.user_id, IdempotencyRecord.key == key)
+        unfinished = IdempotencyRecord.status_code.is_(None)
         async with unit_of_work(self.sessionmaker) as session:
             await session.execute(
                 delete(IdempotencyRecord).where(
-                    IdempotencyRecord.user_id == self.user_id,
-                    IdempotencyRecord.key == key,
-                    IdempotencyRecord.status_code.is_(None),
+                    *mine, unfinished, IdempotencyRecord.message_seq.is_(None)
                 )
+            )
+            await session.execute(
+                update(IdempotencyRecord).where(*mine, unfinished).values(locked_until=func.now())
             )
 
     # The rest run inside the caller's transaction, next to the changes they describe.

@@ -139,7 +139,21 @@ class ChatTurns:
                     if not isinstance(error, Exception):
                         raise
                     return
-                response = await self._finish(user, start, result)
+                try:
+                    response = await self._finish(user, start, result)
+                except Exception as error:  # the stream still ends with exactly one last event
+                    log.error("storing the reply failed", exc_info=error)
+                    queue.put_nowait(
+                        ServerEvent(
+                            "error",
+                            {
+                                "error": "internal_error",
+                                "detail": "The reply could not be saved; try again.",
+                                "conversation_id": start.conversation_id,
+                            },
+                        )
+                    )
+                    return
                 queue.put_nowait(ServerEvent("done", response.model_dump(mode="json")))
         finally:
             queue.put_nowait(None)
