@@ -29,5 +29,11 @@ lint: $(VENV)/.dev  ## ruff, mypy and the layering contracts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+eval: $(VENV)/.runtime  ## The offline model's evaluation set through the real chat endpoint (>= 95%)
+	$(BIN)/python eval/run.py --threshold 0.95
+
+bench: $(VENV)/.dev  ## Benchmarks against a throwaway database (BENCH_ARGS=--full for the 10,000-turn memory run)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

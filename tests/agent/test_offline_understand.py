@@ -156,6 +156,11 @@ def test_updates(message: str, changes: dict[str, Any]) -> None:
         ("which tasks are done?", Action.LIST),
         ("the second one", Action.SELECT),
         ("never mind", Action.CANCEL),
+        ("hey! can you help me get organized? add laundry and gym", Action.ADD),
+        ("I've got a dentist appointment on friday at 3pm", Action.ADD),
+        ("I have a question", Action.UNKNOWN),
+        ("delete", Action.DELETE),  # the planner asks which task
+        ("when is the dentist appointment?", Action.LIST),
     ],
 )
 def test_small_talk_and_questions(message: str, action: Action) -> None:
@@ -164,7 +169,7 @@ def test_small_talk_and_questions(message: str, action: Action) -> None:
 
 def test_a_step_takes_well_under_a_millisecond() -> None:
     titles = ["Buy milk", "Call mom", "Pay electricity bill", "Team meeting prep", "Walk the dog"]
-    tasks = [
+    tasks: list[dict[str, Any]] = [
         {"id": n, "title": t, "completed": False, "priority": "medium", "tags": [], "due_at": None}
         for n, t in enumerate(titles * 4, start=1)
     ]

@@ -123,3 +123,4 @@ class Intent:
     filter: Filter = field(default_factory=Filter)
     count: bool = False  # "how many …?"
     affirm: bool = False  # "yes" / "that one"
+    about: bool = False  # a question about one task: show it in detail

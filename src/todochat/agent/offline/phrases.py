@@ -165,7 +165,7 @@ def parse_target(text: str) -> Target:
         target.group = phrase
         return target
     name = clean_name(text)
-    if name and not re.fullmatch(r"(?:task|todo|item|one|it)s?", name, re.I):
+    if name and not re.fullmatch(r"(?:task|todo|item|one|it|as|off|up|out|it\s+as)s?", name, re.I):
         target.name = name
         parts = [
             clean_name(p) for p in re.split(r"\s*(?:,|\band\b|&|\bplus\b)\s*", text) if p.strip()

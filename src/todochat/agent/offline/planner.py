@@ -221,7 +221,7 @@ def _plan_list(situation: Situation) -> Step:
     intent = situation.intent
     found = intent.filter
     lookups = situation.lookups()
-    if intent.target.ids:
+    if intent.target.ids or intent.about:
         return _plan_details(situation)
     if not lookups:
         return call(list_tasks(**found.arguments()))
@@ -249,10 +249,16 @@ def _plan_list(situation: Situation) -> Step:
 
 
 def _plan_details(situation: Situation) -> Step:
-    """ "show task 5": everything about the tasks named by id."""
+    """ "show task 5", "when is the dentist appointment?": everything about those tasks."""
     lookups = situation.lookups()
     if not lookups:
         return call(list_tasks())
+    target = situation.intent.target
+    if target.name and not target.ids:
+        matches = resolve.find_by_name(target.name, lookups[-1].tasks)
+        if not matches.found:
+            return say(reply.not_found(target.name, matches.suggestions, situation.zone))
+        return say("\n".join(reply.details(t, situation.zone) for t in matches.found))
     by_id = {t.get("id"): t for t in lookups[-1].tasks}
     lines = []
     for task_id in situation.intent.target.ids:

@@ -44,7 +44,7 @@ def _rule(name: str, pattern: str, build: Builder) -> Rule:
 _NOT_A_TARGET_RE = re.compile(
     r"^(?:what|which|who|how|when|where|why|whats|any|anything|is|are|was|were|has|have|had|do|does|did"
     r"|show|list|tasks?\s+(?:i|that|which)|things?\s+i|everything\s+i"
-    r"|add|create|new|put|remind|remember|rename|change|update)\b",
+    r"|add|create|new|put|remind|remember|rename|change|update|mark)\b",
     re.I,
 )
 
@@ -81,6 +81,13 @@ def _add_event(match: re.Match[str]) -> Intent | None:
     if intent is None or not all(task.due for task in intent.new_tasks):
         return None  # "I have a question" is no appointment
     return intent
+
+
+def _ask_about(match: re.Match[str]) -> Intent | None:
+    target = parse_target(match.group("target"))
+    if not (target.ids or target.name) or target.group:
+        return None
+    return Intent(Action.LIST, target=target, about=True)
 
 
 def _shown_ids(text: str) -> Target:
@@ -753,4 +760,29 @@ RULES: list[Rule] = [
         r"^(?:i\s+mean(?:t)?|meant|the\s+one\s+(?:about|for|called|with|named|that\s+says)|the\s+one)\s+(?P<target>.+)$",
         _select,
     ),
+    # Questions about one task ("when is the dentist appointment?"): show it.
+    _rule(
+        "ask-about",
+        r"^(?:(?:when\s+is|when'?s|tell\s+me\s+about|is)\s+(?:the\s+)?"
+        r"|(?:what\s+is|what'?s|show\s+me)\s+the\s+"
+        r"(?:due\s+date|deadline|id|status|priority|description|details?|number)\s+(?:of|for|on)\s+)"
+        + _T
+        + r"(?:\s+(?:due|done|finished|complete|completed|about))?$",
+        _ask_about,
+    ),
+    # A verb with nothing after it ("delete", "rename task 2"): ask what is missing.
+    _rule("bare-delete", r"^(?:delete|remove)(?:\s+(?:a|one)\s+task)?$", _simple(Action.DELETE)),
+    _rule(
+        "bare-complete",
+        r"^(?:complete|finish|mark(?:\s+(?:it|one|a\s+task))?\s+(?:as\s+)?(?:done|complete|completed))$",
+        _simple(Action.COMPLETE),
+    ),
+    _rule(
+        "bare-update",
+        r"^(?:rename|update|edit|modify|change)\s+" + _T + r"$",
+        lambda match: Intent(Action.UPDATE, target=parse_target(match.group("target"))),
+    ),
 ]
+
+# Rules whose intent may lack a target: the planner asks which task.
+OPEN_ENDED = frozenset({"bare-delete", "bare-complete"})

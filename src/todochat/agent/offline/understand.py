@@ -10,7 +10,7 @@ from rapidfuzz.distance import OSA
 
 from .intent import TARGETED, Action, Intent
 from .phrases import parse_target
-from .rules import RULES
+from .rules import OPEN_ENDED, RULES
 
 __all__ = ["Action", "Intent", "normalize", "understand"]
 
@@ -120,7 +120,7 @@ def _from_rules(text: str) -> Intent | None:
         intent = rule.build(match)
         if intent is None:
             continue
-        if intent.action in TARGETED and intent.target.empty:
+        if intent.action in TARGETED and intent.target.empty and rule.name not in OPEN_ENDED:
             continue
         if rule.name == "add-need" and re.match(
             r"^(?:add|create|delete|remove|mark|complete|rename|change|update|list|show|see|view)\b",
