@@ -9,9 +9,12 @@ from todochat.accounts.models import User
 from todochat.accounts.schemas import Credentials, TokenRead, UserCreate, UserRead
 from todochat.accounts.security import create_access_token
 from todochat.api.deps import AppSettings, Session, TokenUserId
+from todochat.api.errors import error_responses
 from todochat.errors import Unauthorized
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
+router = APIRouter(
+    prefix="/api/auth", tags=["auth"], responses=error_responses(400, 401, 409, 413, 422)
+)
 
 
 def _token_for(user: User, request: Request, settings: AppSettings) -> TokenRead:

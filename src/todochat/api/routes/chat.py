@@ -9,10 +9,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from todochat.api.deps import CurrentUser, IdempotencyKey
+from todochat.api.errors import error_responses
 from todochat.chat.schemas import ChatRequest, ChatResponse
 from todochat.chat.turn import ChatTurns, ServerEvent
 
-router = APIRouter(prefix="/api/{user_id}/chat", tags=["chat"])
+router = APIRouter(
+    prefix="/api/{user_id}/chat",
+    tags=["chat"],
+    responses=error_responses(400, 401, 403, 404, 409, 413, 422, 429, 503),
+)
 
 
 def _turns(request: Request) -> ChatTurns:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from todochat.api.deps import OwnerId, Session
+from todochat.api.errors import error_responses
 from todochat.chat.schemas import (
     ConversationDetail,
     ConversationPage,
@@ -15,7 +16,11 @@ from todochat.chat.schemas import (
 )
 from todochat.chat.service import ConversationService
 
-router = APIRouter(prefix="/api/{user_id}/conversations", tags=["conversations"])
+router = APIRouter(
+    prefix="/api/{user_id}/conversations",
+    tags=["conversations"],
+    responses=error_responses(401, 403, 404, 422),
+)
 
 
 @router.get("", response_model=ConversationPage)

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from todochat.api.deps import app_sessionmaker
+from todochat.api.errors import error_responses
 
 router = APIRouter(tags=["health"])
 
@@ -17,7 +18,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=None)
+@router.get("/readyz", response_model=None, responses=error_responses(503))
 async def readyz(request: Request) -> JSONResponse | dict[str, str]:
     """The database is reachable and migrated to the revision this code expects."""
     expected = request.app.state.schema_head

@@ -8,11 +8,16 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from todochat.api.deps import IdempotencyKey, Tasks
+from todochat.api.errors import error_responses
 from todochat.idempotency import IdempotencyStore, Replay, check_key, request_fingerprint
 from todochat.todos.models import Task
 from todochat.todos.schemas import TaskCreate, TaskFilter, TaskPage, TaskRead, TaskUpdate
 
-router = APIRouter(prefix="/api/{user_id}/tasks", tags=["tasks"])
+router = APIRouter(
+    prefix="/api/{user_id}/tasks",
+    tags=["tasks"],
+    responses=error_responses(400, 401, 403, 404, 413, 422),
+)
 
 
 @router.get("", response_model=TaskPage)
