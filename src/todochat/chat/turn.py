@@ -7,7 +7,6 @@ starts from PostgreSQL and ends there.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
@@ -15,20 +14,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import openai
 from agents import Agent, Model, RunConfig, Runner
-from agents.exceptions import MaxTurnsExceeded, ModelBehaviorError
-from agents.items import ToolCallItem, ToolCallOutputItem
 from agents.result import RunResult, RunResultStreaming
-from agents.stream_events import RawResponsesStreamEvent, RunItemStreamEvent
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from todochat.accounts.models import User
 from todochat.agent.bridge import InProcessClient, tool_budget
 from todochat.agent.prompt import instructions
+from todochat.chat.events import ServerEvent
+from todochat.chat.failures import MODEL_FAILURES, describe_failure
 from todochat.chat.history import to_input_items
-from todochat.chat.schemas import ChatRequest, ChatResponse, ToolCallRead
+from todochat.chat.schemas import ChatRequest, ChatResponse
 from todochat.chat.service import ConversationService, TurnStart, check_message
+from todochat.chat.tool_calls import collect_tool_calls, server_events
 from todochat.config import Settings
 from todochat.db.uow import single_statements, unit_of_work
 from todochat.errors import ModelUnavailable
@@ -37,23 +35,6 @@ from todochat.mcp.server import Principal, bound_principal
 from todochat.timing import phase
 
 log = logging.getLogger(__name__)
-_ERROR_PREFIX = "Error executing tool "
-# Failures of the model provider (503, "try again"), as opposed to bugs (500).
-MODEL_FAILURES = (
-    ModelUnavailable,
-    openai.APIError,
-    TimeoutError,
-    ModelBehaviorError,
-    MaxTurnsExceeded,
-)
-
-
-@dataclass
-class ServerEvent:
-    """One event of a streamed turn: delta, tool_call, done or error."""
-
-    event: str
-    data: dict[str, Any]
 
 
 @dataclass
@@ -82,7 +63,7 @@ class ChatTurns:
             except BaseException as error:
                 await self._fail(user, begun, error)
                 if isinstance(error, MODEL_FAILURES):
-                    failure = _translate(error, self.settings)
+                    failure = describe_failure(error, self.settings)
                     raise ModelUnavailable(failure.message, begun.conversation_id) from error
                 raise
             with phase("persist"):
@@ -120,11 +101,11 @@ class ChatTurns:
                             agent, to_input_items(start.history), **self._run_options()
                         )
                         async for event in result.stream_events():
-                            for server_event in _server_events(event, calls):
+                            for server_event in server_events(event, calls):
                                 queue.put_nowait(server_event)
                 except BaseException as error:
                     await self._fail(user, start, error)
-                    failure = _translate(error, self.settings)
+                    failure = describe_failure(error, self.settings)
                     queue.put_nowait(
                         ServerEvent(
                             "error",
@@ -215,7 +196,7 @@ class ChatTurns:
             log.error("chat turn failed", exc_info=error)
         # Shielded: a cancelled request must still leave the conversation usable.
         await asyncio.shield(
-            self._store_failure(user, start, _translate(error, self.settings).message)
+            self._store_failure(user, start, describe_failure(error, self.settings).message)
         )
 
     async def _store_failure(self, user: User, start: TurnStart, reason: str) -> None:
@@ -308,113 +289,3 @@ class _AgentSession:
 
     async def __aexit__(self, *exc: Any) -> bool | None:
         return await self.stack.__aexit__(*exc)
-
-
-def _server_events(event: Any, calls: dict[str, dict[str, Any]]) -> list[ServerEvent]:
-    """The client-facing events for one SDK stream event."""
-    if (
-        isinstance(event, RawResponsesStreamEvent)
-        and event.data.type == "response.output_text.delta"
-    ):
-        return [ServerEvent("delta", {"text": event.data.delta})]
-    if isinstance(event, RunItemStreamEvent) and isinstance(event.item, ToolCallItem):
-        raw = event.item.raw_item
-        call_id = getattr(raw, "call_id", None)
-        if call_id is not None:
-            calls[call_id] = {
-                "name": getattr(raw, "name", ""),
-                "arguments": _arguments(getattr(raw, "arguments", "")),
-            }
-    if isinstance(event, RunItemStreamEvent) and isinstance(event.item, ToolCallOutputItem):
-        call = calls.get(_call_id(event.item))
-        if call is not None:
-            return [
-                ServerEvent("tool_call", {**call, "result": parse_tool_output(event.item.output)})
-            ]
-    return []
-
-
-def collect_tool_calls(items: list[Any]) -> list[ToolCallRead]:
-    """Every tool call of the turn, in order, paired with its result."""
-    calls: dict[str, dict[str, Any]] = {}
-    for item in items:
-        if isinstance(item, ToolCallItem):
-            raw = item.raw_item
-            call_id = getattr(raw, "call_id", None)
-            if call_id is not None:
-                calls[call_id] = {
-                    "name": getattr(raw, "name", ""),
-                    "arguments": _arguments(getattr(raw, "arguments", "")),
-                }
-        elif isinstance(item, ToolCallOutputItem) and _call_id(item) in calls:
-            calls[_call_id(item)]["result"] = parse_tool_output(item.output)
-    return [ToolCallRead(**call) for call in calls.values() if "result" in call]
-
-
-def parse_tool_output(output: Any) -> Any:
-    """A tool's output as data: the structured result, or {"error": text} for a failed call."""
-    if isinstance(output, dict) and output.get("type") == "text":
-        output = output.get("text", "")
-    if isinstance(output, list):
-        output = " ".join(
-            str(part.get("text", "")) if isinstance(part, dict) else str(part) for part in output
-        )
-    if isinstance(output, str):
-        try:
-            parsed = json.loads(output)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict):
-            return parsed
-        text = output
-        if text.startswith(_ERROR_PREFIX):
-            text = text.split(": ", 1)[-1]
-        return {"error": text}
-    return output
-
-
-def _arguments(raw: str) -> dict[str, Any]:
-    try:
-        value = json.loads(raw or "{}")
-    except ValueError:
-        return {"_raw": raw}
-    return value if isinstance(value, dict) else {"_raw": value}
-
-
-def _call_id(item: ToolCallOutputItem) -> str:
-    raw = item.raw_item
-    return str(raw.get("call_id") if isinstance(raw, dict) else getattr(raw, "call_id", ""))
-
-
-def _translate(error: BaseException, settings: Settings) -> ModelUnavailable:
-    """What went wrong, in words that say what to do; the user's message is always kept."""
-    kept = "Your message is saved; send another message to try again."
-    if isinstance(error, ModelUnavailable):
-        return error
-    if isinstance(error, TimeoutError):
-        seconds = settings.agent_timeout_seconds
-        unit = "second" if seconds == 1 else "seconds"
-        return ModelUnavailable(f"The assistant did not answer within {seconds:g} {unit}. {kept}")
-    if isinstance(error, openai.AuthenticationError | openai.PermissionDeniedError):
-        return ModelUnavailable(
-            f"The model provider rejected the API key: check OPENAI_API_KEY. {kept}"
-        )
-    if isinstance(error, openai.NotFoundError):
-        return ModelUnavailable(
-            f"The model provider does not know the model in TODOCHAT_MODEL ({settings.model}). {kept}"
-        )
-    if isinstance(error, openai.APITimeoutError | openai.APIConnectionError):
-        return ModelUnavailable(
-            f"Could not reach the model provider; check OPENAI_BASE_URL and the network. {kept}"
-        )
-    if isinstance(error, openai.APIStatusError):
-        return ModelUnavailable(
-            f"The model provider failed (HTTP {error.status_code}); try again shortly. {kept}"
-        )
-    if isinstance(error, ModelBehaviorError):
-        return ModelUnavailable(f"The model produced an invalid tool call. {kept}")
-    if isinstance(error, MaxTurnsExceeded):
-        return ModelUnavailable(f"The assistant needed too many steps for this request. {kept}")
-    if isinstance(error, asyncio.CancelledError):
-        return ModelUnavailable(f"The turn was interrupted. {kept}")
-    return ModelUnavailable(f"The assistant failed unexpectedly. {kept}")

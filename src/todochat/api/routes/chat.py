@@ -10,8 +10,9 @@ from fastapi.responses import StreamingResponse
 
 from todochat.api.deps import CurrentUser, IdempotencyKey
 from todochat.api.errors import error_responses
+from todochat.chat.events import ServerEvent
 from todochat.chat.schemas import ChatRequest, ChatResponse
-from todochat.chat.turn import ChatTurns, ServerEvent
+from todochat.chat.turn import ChatTurns
 
 router = APIRouter(
     prefix="/api/{user_id}/chat",
