@@ -24,6 +24,7 @@ from todochat.agent.offline import OfflineModel
 set_tracing_disabled(True)
 
 CASES = Path(__file__).resolve().parents[2] / "eval" / "cases.json"
+HELDOUT = CASES.with_name("heldout.json")
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
@@ -404,8 +405,8 @@ def _fill(text: str, ids: list[int]) -> str:
     return re.sub(r"\{t(\d+)\}", lambda m: str(ids[int(m.group(1)) - 1]), text)
 
 
-def _load_cases() -> list[dict[str, Any]]:
-    return json.loads(CASES.read_text()) if CASES.exists() else []
+def _load_cases(path: Path = CASES) -> list[dict[str, Any]]:
+    return json.loads(path.read_text()) if path.exists() else []
 
 
 def _matches(expected: dict[str, Any], task: dict[str, Any]) -> bool:
@@ -421,7 +422,7 @@ def _matches(expected: dict[str, Any], task: dict[str, Any]) -> bool:
     return True
 
 
-@pytest.mark.parametrize("case", _load_cases(), ids=lambda c: c["id"])
+@pytest.mark.parametrize("case", _load_cases() + _load_cases(HELDOUT), ids=lambda c: c["id"])
 async def test_eval_case_in_memory(case: dict[str, Any]) -> None:
     chat = Chat()
     ids = [chat.store.seed(**dict(t))["id"] for t in case.get("tasks", [])]

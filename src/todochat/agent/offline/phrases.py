@@ -83,6 +83,9 @@ _GROUP_RE = re.compile(
     r"^(?:all|every|each|everything|everything\s+else|all\s+of|any)\b(?:\s+(?:of\s+)?(?:the|my))?\s*(?P<rest>.*)$",
     re.I,
 )
+_ONE_WORD_GROUP_RE = re.compile(
+    r"[a-z][\w-]*\s+(?:tasks|todos|to-dos|items|ones|things|stuff)", re.I
+)
 _NAME_NOISE_RE = re.compile(
     r"^(?:the|my|a|an|that|this|those|these|our)\s+|\s+(?:task|todo|to-do|item|entry|one|reminder|thing|stuff|bit)s?$"
     r"|^(?:task|todo|item|one)\s+(?:about|for|called|named|titled|to|that\s+says|saying|with)\s+"
@@ -158,10 +161,15 @@ def parse_target(text: str) -> Target:
         if group.narrowed:
             target.group = group
             return target
+        # "all shopping tasks": a tag, or else words to search for (the planner tries both).
+        one_word = _ONE_WORD_GROUP_RE.fullmatch(match.group("rest").strip())
+        if one_word and rest.lower() not in _NOT_TAGS:
+            target.group = Filter(status="all", tag=rest.lower(), guessed_tag=True)
+            return target
         # "all the milk tasks" -> every task whose title matches "milk".
         target.group = Filter(status="all", query=rest)
         return target
-    if (phrase := _group_phrase(text)) is not None:
+    if (phrase := group_phrase(text)) is not None:
         target.group = phrase
         return target
     name = clean_name(text)
@@ -175,15 +183,28 @@ def parse_target(text: str) -> Target:
     return target
 
 
-def _group_phrase(text: str) -> Filter | None:
-    """Group phrases without "all": "completed tasks", "the finished ones", "done tasks"."""
-    match = re.fullmatch(
-        r"(?:the\s+|my\s+)?(?P<status>completed|finished|done|checked(?:\s+off)?|ticked(?:\s+off)?)"
-        r"\s+(?:tasks?|todos?|ones|items)",
-        text,
+_DONE_GROUP_RES = [
+    # "the finished stuff", "done ones", "completed": a status is never a task's name.
+    re.compile(
+        r"(?:the\s+|my\s+|all\s+)?(?:completed|finished|done|checked(?:\s+off)?|ticked(?:\s+off)?)"
+        r"(?:\s+(?:tasks?|todos?|to-dos?|ones|items|stuff|things|bits))?",
         re.I,
-    )
-    if match or re.fullmatch(r"(?:the\s+)?(?:completed|finished|done)(?:\s+ones)?", text, re.I):
+    ),
+    # "everything I've finished", "the ones that are done", "all the tasks I have completed".
+    re.compile(
+        r"(?:everything|anything|all(?:\s+(?:of\s+)?(?:the|my))?(?:\s+(?:tasks?|todos?|ones|items|things))?"
+        r"|(?:the|my|those)\s+(?:tasks?|todos?|ones|items|things))"
+        r"\s+(?:that\s+|which\s+)?(?:i'?ve|i\s+have|i\s+had|i|are|is|were|'?s|that'?s|i'?m)\s+"
+        r"(?:already\s+|all\s+|now\s+|been\s+)?(?:finished|completed|done|ticked\s+off"
+        r"|checked\s+off|crossed\s+off)(?:\s+with)?",
+        re.I,
+    ),
+]
+
+
+def group_phrase(text: str) -> Filter | None:
+    """Group phrases without a filter word list: "completed tasks", "everything I've finished"."""
+    if any(pattern.fullmatch(text) for pattern in _DONE_GROUP_RES):
         return Filter(status="completed")
     # "clear my list": the whole list.
     if re.fullmatch(
@@ -361,8 +382,11 @@ def _split_items(body: str) -> list[str]:
 
 
 _ADD_NOISE_RE = re.compile(
-    r"^(?:(?:a|an|the|one|another|new|some|more|extra)\s+)*(?:(?:new\s+)?(?:tasks?|todos?|to-dos?|to\s+dos?|items?|reminders?|entry|entries|things?|notes?|chores?)\b\s*(?:to\s+|:|-|called|named|titled|that\s+says|saying|for|about|which\s+is|,)?\s*)?"
-    r"|^(?:to|on|onto|in|into)\s+(?:my|the)\s+(?:\w+\s+)?(?:list|tasks|todos|todo\s+list)\s*(?::|-|,)?\s*",
+    # "the following task: …", "this: …" -- a lead-in before a colon, not part of the title.
+    r"^(?:the\s+)?(?:following|this|these)(?:\s+(?:new\s+)?(?:tasks?|todos?|items?|reminders?))?"
+    r"\s*:\s*"
+    r"|^(?:to|on|onto|in|into)\s+(?:my|the)\s+(?:\w+\s+)?(?:list|tasks|todos|todo\s+list)\s*(?::|-|,)?\s*"
+    r"|^(?:(?:a|an|the|one|another|new|some|more|extra)\s+)*(?:(?:new\s+)?(?:tasks?|todos?|to-dos?|to\s+dos?|items?|reminders?|entry|entries|things?|notes?|chores?)\b\s*(?:to\s+|:|-|called|named|titled|that\s+says|saying|for|about|which\s+is|,)?\s*)?",
     re.I,
 )
 _LIST_SUFFIX_RE = re.compile(

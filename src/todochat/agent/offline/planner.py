@@ -6,6 +6,7 @@ each step re-reads the user's message and what the tools have returned since.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
@@ -113,7 +114,7 @@ def _follow_up(situation: Situation) -> Situation:
     request = _open_request(situation.convo)
     shown = situation.convo.last_shown()
     if request is None:
-        return situation
+        return _continuation(situation)
     if intent.affirm:
         if len(shown) != 1:
             return situation
@@ -128,6 +129,41 @@ def _follow_up(situation: Situation) -> Situation:
     if target.empty:
         return situation
     return replace(situation, intent=replace(request, target=target), from_question=True)
+
+
+# "and buy milk too", "same for task 4", "also the report": the last request, for more tasks.
+_ALSO_RE = re.compile(
+    r"^(?:(?P<lead>(?:and|also|plus)\s+(?:also\s+)?(?:(?:do\s+)?the\s+same\s+(?:for|with|to)\s+)?"
+    r"|(?:(?:do\s+)?the\s+)?same\s+(?:for|with|to)\s+|ditto\s+(?:for\s+)?))?"
+    r"(?P<what>.+?)(?P<trail>\s+(?:too|as\s+well|also))?\s*[.!]*$",
+    re.I,
+)
+_REPEATABLE = TARGETED | {Action.ADD}
+
+
+def _continuation(situation: Situation) -> Situation:
+    """Repeat the change made last turn on what this message names ("and buy milk too")."""
+    match = _ALSO_RE.match(situation.convo.current.user.strip())
+    if not match or not (match.group("lead") or match.group("trail")):
+        return situation
+    for turn in reversed(situation.convo.turns[:-1][-3:]):
+        said = understand(turn.user)
+        if said.action in _REPEATABLE and turn.changed:
+            break
+        if said.action != Action.UNKNOWN or not _ALSO_RE.match(turn.user.strip()):
+            return situation
+    else:
+        return situation
+    what = match.group("what")
+    if said.action == Action.ADD:
+        tasks = parse_new_tasks(what)
+        if not tasks:
+            return situation
+        return replace(situation, intent=Intent(Action.ADD, new_tasks=tasks))
+    target = parse_target(normalize(what))
+    if target.empty or target.pronoun:
+        return situation
+    return replace(situation, intent=replace(said, target=target))
 
 
 # --- small talk --------------------------------------------------------------------------------
@@ -406,6 +442,12 @@ def _plan_change(situation: Situation) -> Step:
             group.status = "completed"
         if tasks is None:
             return call(list_tasks(**group.arguments()))
+        if group.guessed_tag and not tasks and len(lookups) == 1:
+            # "all shopping tasks" may not be a tag: look again and match the word loosely.
+            return call(list_tasks(**{k: v for k, v in group.arguments().items() if k != "tag"}))
+        if group.guessed_tag and len(lookups) > 1:
+            tasks = resolve.search(group.tag or "", tasks)
+            group = replace(group, tag=None, query=group.tag, guessed_tag=False)
         if not tasks:
             return say(reply.nothing_in_group(group, intent.action))
         return _act(situation, tasks)

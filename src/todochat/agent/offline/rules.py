@@ -14,6 +14,7 @@ from .phrases import (
     QUERY_NOISE_RE,
     clean_name,
     clean_title,
+    group_phrase,
     id_numbers,
     is_meta_request,
     parse_filter,
@@ -51,7 +52,8 @@ _NOT_A_TARGET_RE = re.compile(
 
 def _targeted(action: Action) -> Builder:
     def build(match: re.Match[str]) -> Intent | None:
-        if _NOT_A_TARGET_RE.match(match.group("target")):
+        said = match.group("target")
+        if _NOT_A_TARGET_RE.match(said) and group_phrase(said) is None:
             return None  # "which tasks are done" asks; it does not tell
         target = parse_target(match.group("target"))
         return Intent(action, target=target)
@@ -223,6 +225,13 @@ def _priority_change(match: re.Match[str]) -> Intent | None:
     )
 
 
+def _low_priority(match: re.Match[str]) -> Intent | None:
+    if not re.search(r"\bnot\b|n't\b", match.group(0), re.I):
+        return None  # "the report is urgent" is the rule after this one
+    target = parse_target(match.group("target"))
+    return Intent(Action.UPDATE, target=target, changes=Changes(priority="low"))
+
+
 def _relative_priority(match: re.Match[str]) -> Intent | None:
     up = match.group("dir").lower() in (
         "raise",
@@ -302,6 +311,11 @@ def _affirm(match: re.Match[str]) -> Intent | None:
 
 
 _T = r"(?P<target>.+?)"
+# Only "it" or an id: for phrasings that would misread a new task as a change ("call mom …").
+_REF = (
+    r"(?P<target>it|that|this|that\s+one|this\s+one|the\s+(?:last|new)\s+one"
+    r"|(?:task|todo|number|item)\s*#?\s*\d+|#\s*\d+)"
+)
 _MARK = r"(?:mark(?:ed)?|set|flag|make|put)"
 _DONE = (
     r"(?:done|complete|completed|finished|checked(?:\s+off)?|ticked(?:\s+off)?|resolved|closed|accomplished"
@@ -392,6 +406,14 @@ RULES: list[Rule] = [
     _rule(
         "rename",
         r"^(?:rename|retitle|re-title|re-name)\s+" + _T + r"\s+(?:to|as|into|:)\s+(?P<value>.+)$",
+        _rename,
+    ),
+    # "call it pay the rent", "rename that Pay the rent": a new title for "it" or an id.
+    _rule(
+        "call-it",
+        r"^(?:call|name|title|rename|retitle|re-name)\s+"
+        + _REF
+        + r"(?!\s+(?:a\s+day|a\s+night|quits|even)\b)\s*[:-]?\s+(?P<value>.+)$",
         _rename,
     ),
     _rule(
@@ -530,11 +552,19 @@ RULES: list[Rule] = [
         r"^(?P<dir>prioriti[sz]e|deprioriti[sz]e|escalate)\s+" + _T + r"$",
         _relative_priority,
     ),
+    # "the party is not important", "that's not urgent": low.
+    _rule(
+        "is-not-priority",
+        r"^(?P<target>.+?)(?:'s|\s+is|\s+isn'?t)\s+(?:not\s+)?(?:very\s+|that\s+|really\s+|so\s+)?"
+        r"(?:urgent|important|a\s+priority|pressing)(?:\s+(?:any\s*more|now))?$",
+        _low_priority,
+    ),
     _rule(
         "is-priority",
         r"^"
-        + _T
-        + r"\s+(?:is|should\s+be|needs\s+to\s+be|must\s+be)\s+(?:a\s+|an\s+)?(?:very\s+)?"
+        + r"(?P<target>.+?)"
+        + r"(?:'s|\s+is|\s+should\s+be|\s+needs\s+to\s+be|\s+must\s+be)\s+(?:a\s+|an\s+)?"
+        + r"(?:very\s+|really\s+|super\s+)?"
         + _PRIO
         + r"(?:[\s-]*(?:priority|prio))?(?:\s+(?:now|task))?$",
         _priority_change,
@@ -567,6 +597,13 @@ RULES: list[Rule] = [
         _due_change,
     ),
     _rule("make-due", r"^(?:make|set)\s+" + _T + r"\s+(?P<due>due\s+.+)$", _due_change),
+    # "make that tomorrow", "set task 3 friday 5pm": only "it" or an id, so "make dinner
+    # tomorrow" is not read as a change.
+    _rule(
+        "make-it-date",
+        r"^(?:make|set|move|push|change|put)\s+" + _REF + r"\s+(?P<due>" + slots.DUE_PHRASE + r")$",
+        _due_change,
+    ),
     # Completing and reopening.
     _rule(
         "delete",
@@ -646,6 +683,19 @@ RULES: list[Rule] = [
         + r"\s+(?:is|are|has\s+been|have\s+been|was|were)"
         + r"\s+(?:now\s+|all\s+|already\s+|finally\s+)?"
         + _DONE
+        + r"$",
+        _targeted(Action.COMPLETE),
+    ),
+    # "mark as done: call mom", "mark as not done task 3": the state said before the task.
+    _rule(
+        "mark-as-not-done-x",
+        r"^(?:mark(?:ed)?|set|flag)\s+(?:as\s+)?" + _NOT_DONE + r"\s*[:,-]?\s+" + _T + r"$",
+        _targeted(Action.REOPEN),
+    ),
+    _rule(
+        "mark-as-done-x",
+        r"^(?:mark(?:ed)?|set|flag)\s+(?:as\s+)?(?:done|complete|completed|finished)\s*[:,-]?\s+"
+        + _T
         + r"$",
         _targeted(Action.COMPLETE),
     ),

@@ -22,7 +22,7 @@ _NUMBER_WORD = (
     r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a\s+couple(?:\s+of)?|a\s+few)"
 )
 _UNIT = r"(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?|wks?|months?)"
-_PART_OF_DAY = r"(?:morning|afternoon|evening|night|noon|lunch(?:time)?)"
+_PART_OF_DAY = r"(?:morning|afternoon|evening|night|noon|lunch(?:time)?|first\s+thing(?:\s+in\s+the\s+morning)?)"
 _TIME = (
     r"(?:\d{1,2}(?::\d{2})?\s*(?:(?:-|\u2013|to)\s*\d{1,2}(?::\d{2})?\s*)?(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d{2}|noon|midnight"
     r"|(?:in\s+the\s+)?" + _PART_OF_DAY + r")"
@@ -65,6 +65,8 @@ DUE_RE = re.compile(
     + r")(?!\w|'s\b|\u2019s\b)",
     re.I,
 )
+# A whole due phrase, for rules that expect one ("make it next friday").
+DUE_PHRASE = _DUE_LEAD + r"(?:" + _DUE_CORE + r")"
 DUE_ONLY_RE = re.compile(r"^\s*(?:be\s+)?" + _DUE_LEAD + r"(?P<due>" + _DUE_CORE + r")\s*$", re.I)
 
 # dateparser (used by the tools) reads most phrases; these few it does not, so say them plainly.
@@ -80,6 +82,8 @@ _DUE_REWRITES = {
     "this weekend": "saturday",
     "next weekend": "saturday",
     "later today": "today 6pm",
+    "first thing in the morning": "9am",
+    "first thing": "9am",
     "tmrw": "tomorrow",
     "tmr": "tomorrow",
     "tomorow": "tomorrow",
@@ -114,6 +118,15 @@ _PRIORITY_VALUE = (
     r"|medium|normal|mid|regular|default|low(?:er|est)?|minor|[123])"
 )
 _PRIORITY_RES = [
+    # Negated or relaxed at the end ("water plants, not important", "fix fence - no hurry"):
+    # low, and tried first so "important" is not read as high.
+    re.compile(
+        r"(?:\s*[,(;-]\s*|\s+(?:it'?s\s+|it\s+is\s+|this\s+is\s+)?)"
+        r"(?:no\s+rush|no\s+hurry|unimportant|low[\s-]key"
+        r"|not\s+(?:very\s+|that\s+|too\s+|so\s+|really\s+|super\s+)?"
+        r"(?:urgent|important|a\s+priority|pressing|time[\s-]sensitive))\)?[.!]*\s*$",
+        re.I,
+    ),
     # "high priority", "as a low-priority task", "with priority high", "priority: 1", "p1".
     re.compile(
         r"(?:,?\s*(?:with|as|at|set\s+to|marked(?:\s+as)?|make\s+it|it'?s|it\s+is)?\s*(?:an?\s+)?"
@@ -136,7 +149,9 @@ _PRIORITY_RES = [
         r"(?P<p>urgent|asap|critical|important)\)?!*\s*$",
         re.I,
     ),
-    re.compile(r"(?:,?\s*\b(?:no\s+rush|not\s+urgent|whenever|someday|low[\s-]key)\b)", re.I),
+    re.compile(
+        r"(?:,?\s*\b(?:no\s+rush|no\s+hurry|not\s+urgent|whenever|someday|low[\s-]key)\b)", re.I
+    ),
 ]
 
 _TAG_NAME = r"[\w][\w-]*"

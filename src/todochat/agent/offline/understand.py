@@ -18,7 +18,7 @@ _LEAD_RE = re.compile(
     r"^(?:(?:hey|hi|hello|ok(?:ay)?|ok so|so|um+|uh+|hmm+|well|alright|right|now|also|and|then|no|nah|nope"
     r"|oh|ah"
     r"|actually|wait|oops|sorry|no wait|oh wait|btw|by the way|one more thing|another thing"
-    r"|yo|great|cool|thanks|thank you|todochat|assistant|bot)\b[\s,!.:-]*"
+    r"|yo|great|cool|thanks|thank you|todochat|assistant|bot|yes|yeah|yep|yup|sure)\b[\s,!.:-]*"
     r"|(?:please|pls|plz|kindly|just|quickly)\b\s*"
     r"|(?:can|could|would|will|wld)\s+(?:you|u|ya)\s+(?:please\s+|pls\s+|kindly\s+)?"
     r"|(?:i'?d|i\s+would)\s+like\s+(?:you\s+)?to\s+|i\s+(?:want|wanna)\s+(?:you\s+)?(?:to\s+)?"
@@ -42,9 +42,15 @@ _COMMAND_VERBS = (
 )
 
 
+# Words too short for a spelling distance to be safe ("bad" is one letter from "add").
+_SHORT_TYPOS = {"ad": "add", "lst": "list", "shw": "show", "sho": "show", "dlt": "delete"}
+
+
 def _fix_verb(text: str) -> str:
     first, _, rest = text.partition(" ")
     word = first.lower()
+    if rest and word in _SHORT_TYPOS:
+        return f"{_SHORT_TYPOS[word]} {rest}"
     if len(word) < 4 or not word.isalpha() or word in _known_words():
         return text
     allowed = 1 if len(word) < 6 else 2
@@ -111,6 +117,29 @@ def _compound(text: str) -> Intent | None:
     return command
 
 
+# "delete buy milk, i already have some": a reason after the request is not part of the name.
+_REASON_RE = re.compile(
+    r"^(?P<request>[^\"'“]+?)\s*(?:[,;]|\s-|\s+(?=because\b|since\b|as\s+i\b|cause\b|cos\b))\s*"
+    r"(?P<reason>(?:because|since|as|cause|cos|i|i'm|i've|i'd|i\s+already|we|we're|we've|it's|its"
+    r"|it|that's|they|they're|he|she|he's|she's|already|no\s+longer|not\s+needed)\b[^\"'“]*)$",
+    re.I,
+)
+
+
+_REASONED = frozenset({Action.COMPLETE, Action.REOPEN, Action.DELETE})
+
+
+def _without_reason(text: str) -> Intent | None:
+    """A change request followed by why ("…, she called back"), read without the why."""
+    match = _REASON_RE.match(text)
+    if not match:
+        return None
+    intent = _from_rules(match.group("request").strip())
+    if intent is None or intent.action not in _REASONED or intent.target.empty:
+        return None  # an update's new value is free text: "rename it to call mom, she's waiting"
+    return intent
+
+
 def _from_rules(text: str) -> Intent | None:
     """The intent of the first rule that fits the (normalized) text."""
     for rule in RULES:
@@ -149,7 +178,7 @@ def understand(message: str) -> Intent:
         if light:
             return Intent(Action.THANKS)  # only politeness words: "ok thanks!", "great, cool"
         return Intent(Action.UNKNOWN)
-    found = _compound(text) or _from_rules(text)
+    found = _compound(text) or _without_reason(text) or _from_rules(text)
     if found is not None:
         return found
     # "hey! can you help me get organized? add laundry and gym": the request is one sentence.

@@ -1,0 +1,149 @@
+"""Phrasings the held-out evaluation set found the offline model missing (docs/offline-eval.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from todochat.agent.offline.intent import Action
+from todochat.agent.offline.understand import understand
+
+from .test_offline_model import Chat, seed, titles
+
+
+@pytest.mark.parametrize(
+    ("message", "title", "extra"),
+    [
+        ("add water plants, not important", "Water plants", {"priority": "low"}),
+        ("add tidy the shed - not urgent", "Tidy the shed", {"priority": "low"}),
+        ("add repaint the fence, no hurry", "Repaint the fence", {"priority": "low"}),
+        ("add call the bank (not a priority)", "Call the bank", {"priority": "low"}),
+        ("add sign important papers", "Sign important papers", {"priority": None}),
+        ("Please add the following task: Send invoice to ACME", "Send invoice to ACME", {}),
+        ("add this: buy stamps", "Buy stamps", {}),
+        ("add following up with Bob", "Following up with Bob", {}),
+        ("add to my list: renew library books", "Renew library books", {}),
+        ("ad buy bread", "Buy bread", {}),
+        ("remind me to ring the plumber first thing tomorrow", "Ring the plumber", {}),
+    ],
+)
+def test_adds(message: str, title: str, extra: dict[str, Any]) -> None:
+    intent = understand(message)
+    assert intent.action == Action.ADD
+    [task] = intent.new_tasks
+    assert task.title == title
+    for key, value in extra.items():
+        assert getattr(task, key) == value
+
+
+@pytest.mark.parametrize(
+    ("message", "action", "target"),
+    [
+        ("mark as done: call mom", Action.COMPLETE, {"name": "call mom"}),
+        ("mark done task 3", Action.COMPLETE, {"ids": [3]}),
+        ("mark as not done: call mom", Action.REOPEN, {"name": "call mom"}),
+        ("yep, finished task 3", Action.COMPLETE, {"ids": [3]}),
+        ("delete buy milk, i already have some", Action.DELETE, {"name": "buy milk"}),
+        ("mark call mom as done, she called back", Action.COMPLETE, {"name": "call mom"}),
+        ("remove the gym task because i cancelled", Action.DELETE, {"name": "gym"}),
+    ],
+)
+def test_targets(message: str, action: Action, target: dict[str, Any]) -> None:
+    intent = understand(message)
+    assert intent.action == action
+    for key, value in target.items():
+        assert getattr(intent.target, key) == value
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "remove everything I've finished",
+        "clear the ones I've ticked off",
+        "delete all the tasks I have completed",
+        "clear out the finished stuff",
+    ],
+)
+def test_completed_groups(message: str) -> None:
+    intent = understand(message)
+    assert intent.action == Action.DELETE
+    assert intent.target.group is not None and intent.target.group.status == "completed"
+
+
+@pytest.mark.parametrize(
+    ("message", "target", "changes"),
+    [
+        ("that's urgent", {"pronoun": True}, {"priority": "high"}),
+        ("it's high priority", {"pronoun": True}, {"priority": "high"}),
+        ("the party is not important", {"name": "party"}, {"priority": "low"}),
+        ("that isn't urgent any more", {"pronoun": True}, {"priority": "low"}),
+        ("make that tomorrow", {"pronoun": True}, {"due": "tomorrow"}),
+        ("set task 4 friday 5pm", {"ids": [4]}, {"due": "friday 5pm"}),
+        ("call it pay the rent", {"pronoun": True}, {"title": "Pay the rent"}),
+        ("rename task 3 Pay the rent", {"ids": [3]}, {"title": "Pay the rent"}),
+        (
+            "change task 1 to call mom, she's waiting",
+            {"ids": [1]},
+            {"title": "Call mom, she's waiting"},
+        ),
+    ],
+)
+def test_updates(message: str, target: dict[str, Any], changes: dict[str, Any]) -> None:
+    intent = understand(message)
+    assert intent.action == Action.UPDATE
+    for key, value in target.items():
+        assert getattr(intent.target, key) == value
+    for key, value in changes.items():
+        assert getattr(intent.changes, key) == value
+
+
+@pytest.mark.parametrize(
+    "message", ["make dinner tomorrow", "call it a day", "call mom tonight", "bad idea"]
+)
+def test_not_read_as_changes(message: str) -> None:
+    assert understand(message).action not in (Action.UPDATE, Action.DELETE, Action.COMPLETE)
+
+
+async def test_and_x_too_repeats_the_last_change() -> None:
+    chat = Chat()
+    seed(chat, "Call mom", "Buy milk", "Finish the report")
+    await chat.say("mark call mom as done")
+    text = await chat.say("and buy milk too")
+    assert [t["completed"] for t in chat.store.tasks.values()] == [True, True, False]
+    assert "Buy milk" in text
+
+
+async def test_and_x_after_an_add_adds_another() -> None:
+    chat = Chat()
+    await chat.say("add buy milk")
+    await chat.say("and eggs")
+    assert titles(chat) == ["Buy milk", "Eggs"]
+
+
+async def test_continuation_needs_a_change_before_it() -> None:
+    chat = Chat()
+    seed(chat, "Buy milk")
+    await chat.say("show my tasks")
+    await chat.say("and buy milk too")
+    assert chat.store.tasks[1]["completed"] is False
+    assert titles(chat) == ["Buy milk"]
+
+
+async def test_group_by_a_word_is_a_tag_or_else_a_search() -> None:
+    chat = Chat()
+    seed(chat, "Buy milk", "Buy eggs", tags=["shopping"])
+    seed(chat, "Call mom")
+    await chat.say("mark all shopping tasks as done")
+    assert [t["completed"] for t in chat.store.tasks.values()] == [True, True, False]
+    seed(chat, "Fix the garden gate")
+    await chat.say("complete all garden tasks")
+    assert chat.store.tasks[4]["completed"] is True
+
+
+async def test_finished_stuff_never_touches_a_pending_finish_task() -> None:
+    chat = Chat()
+    seed(chat, "Buy milk", completed=True)
+    seed(chat, "Finish the report")
+    await chat.say("clear out the finished stuff")
+    assert titles(chat) == ["Finish the report"]
