@@ -135,9 +135,9 @@ def _with_mcp_bypassed(tools: list[Any]) -> list[Any]:
 
         async def add_task(ctx: Any, arguments: str) -> str:
             args = json.loads(arguments or "{}")
-            user = _turn_user.get()
+            user_id = _turn_user.get()  # ChatTurns.run's first argument; bench users are in UTC
             async with unit_of_work(_bypass_sessionmaker[0]) as session:
-                service = TaskService(session, user.id, user.time_zone)
+                service = TaskService(session, user_id, "UTC")
                 due = args.get("due")
                 task = await service.create_task(
                     TaskCreate(
@@ -145,7 +145,7 @@ def _with_mcp_bypassed(tools: list[Any]) -> list[Any]:
                         description=args.get("description") or "",
                         priority=args.get("priority") or "medium",
                         tags=args.get("tags") or [],
-                        due_at=parse_due(due, user.time_zone) if due else None,
+                        due_at=parse_due(due, "UTC") if due else None,
                     )
                 )
                 result = TaskResult(

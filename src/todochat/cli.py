@@ -35,6 +35,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    access_log: Annotated[bool, typer.Option(help="Log every request (off: errors only).")] = False,
 ) -> None:
     """Apply pending migrations, then serve the API, the web UI and MCP."""
     import uvicorn
@@ -58,6 +59,7 @@ def serve(
         workers=workers,
         timeout_graceful_shutdown=30,
         log_level="info",
+        access_log=access_log,
     )
 
 

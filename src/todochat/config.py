@@ -49,7 +49,7 @@ class Settings(BaseSettings):
 
     max_message_chars: int = 4000
     max_body_bytes: int = 64 * 1024
-    history_max_messages: int = 40
+    history_max_messages: int = 20
     history_max_tokens: int = 8000
     agent_max_turns: int = 12
     agent_max_tool_calls: int = 20

@@ -19,10 +19,12 @@ from todochat.errors import Forbidden, Unauthorized
 from todochat.timing import phase
 from todochat.todos.service import TaskService
 
+# Dependencies are `async def` even when they do not await: FastAPI runs plain `def`
+# dependencies in a thread pool, a hop that costs more than the work they do.
 _bearer = HTTPBearer(auto_error=False, description="The access_token from signup or login.")
 
 
-def app_settings(request: Request) -> Settings:
+async def app_settings(request: Request) -> Settings:
     """The settings the app was built with."""
     return request.app.state.settings  # type: ignore[no-any-return]
 
@@ -43,7 +45,7 @@ Session = Annotated[AsyncSession, Depends(db_session, scope="function")]
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def token_user_id(request: Request, credentials: Bearer) -> uuid.UUID:
+async def token_user_id(request: Request, credentials: Bearer) -> uuid.UUID:
     """The user id in a valid bearer token; 401 otherwise."""
     if credentials is None:
         raise Unauthorized("Missing bearer token: send 'Authorization: Bearer <access_token>'.")
@@ -53,7 +55,7 @@ def token_user_id(request: Request, credentials: Bearer) -> uuid.UUID:
 TokenUserId = Annotated[uuid.UUID, Depends(token_user_id)]
 
 
-def path_user_id(user_id: str, token_user: TokenUserId) -> uuid.UUID:
+async def path_user_id(user_id: str, token_user: TokenUserId) -> uuid.UUID:
     """The `{user_id}` in the path, which must be the token's user; 403 otherwise."""
     if user_id != str(token_user):
         raise Forbidden("This token belongs to another user.")

@@ -66,9 +66,14 @@ class Message(Base):
 
 
 class RateWindow(Base):
-    """Chat turns a user started in one minute, shared by every instance."""
+    """Chat turns a user started in one minute, shared by every instance.
+
+    UNLOGGED: counters lost in a database crash are harmless, and updating them waits for no
+    WAL flush (a turn's count shares its statement with reading the user).
+    """
 
     __tablename__ = "rate_window"
+    __table_args__ = {"prefixes": ["UNLOGGED"]}
 
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True

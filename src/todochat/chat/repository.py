@@ -6,10 +6,11 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, literal, or_, select, update
+from sqlalchemy import delete, func, literal, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from todochat.accounts.models import User
 from todochat.chat.models import Conversation, Message, RateWindow
 
 
@@ -161,9 +162,10 @@ class ConversationRepository:
         )
         return await self._insert_message_from(released, "assistant", content, tool_calls, error)
 
-    async def count_turn(self, limit: int) -> int | None:
-        """Count a turn in this minute's window (dropping older ones); if that goes over the
-        limit, the seconds until the next window."""
+    async def count_turn(self) -> tuple[str, int, int] | None:
+        """Count a turn in the user's current one-minute window (dropping older windows), in the
+        same statement that reads the user's time zone: (time zone, turns this minute, seconds
+        until the next minute), or None if the user no longer exists."""
         window_start = func.date_trunc("minute", func.now())
         purge = (
             delete(RateWindow)
@@ -172,18 +174,28 @@ class ConversationRepository:
         )
         counted = (
             insert(RateWindow)
-            .values(user_id=self.user_id, window_start=window_start, count=1)
+            .from_select(
+                ["user_id", "window_start", "count"],
+                select(User.id, window_start, literal(1)).where(User.id == self.user_id),
+            )
             .on_conflict_do_update(
                 index_elements=[RateWindow.user_id, RateWindow.window_start],
                 set_={"count": RateWindow.count + 1},
             )
-            .returning(RateWindow.count, 60 - func.extract("second", func.now()))
+            .returning(RateWindow.count)
+            .cte("counted")
+        )
+        statement = (
+            select(User.time_zone, counted.c.count, 60 - func.extract("second", func.now()))
+            .join(counted, true())
+            .where(User.id == self.user_id)
             .add_cte(purge)
         )
-        count, seconds_left = (await self.session.execute(counted)).one()
-        if count <= limit:
+        row = (await self.session.execute(statement)).one_or_none()
+        if row is None:
             return None
-        return max(1, int(seconds_left))
+        time_zone, count, seconds_left = row
+        return time_zone, count, max(1, int(seconds_left))
 
     async def _insert_message_from(
         self,

@@ -12,7 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from todochat.chat.history import window
 from todochat.chat.models import Conversation, Message
 from todochat.chat.repository import ConversationRepository
-from todochat.errors import ConversationBusy, ConversationNotFound, InvalidInput, RateLimited
+from todochat.errors import (
+    ConversationBusy,
+    ConversationNotFound,
+    InvalidInput,
+    RateLimited,
+    Unauthorized,
+)
 
 TITLE_CHARS = 60
 
@@ -41,6 +47,8 @@ def check_message(message: str, max_chars: int) -> str:
 class TurnStart:
     """What a turn knows once the user's message is stored: the model's view of the conversation."""
 
+    user_id: uuid.UUID
+    time_zone: str
     conversation_id: int
     message_seq: int
     history: list[Message]
@@ -81,23 +89,29 @@ class ConversationService:
         turn_key: str | None = None,
         resume_seq: int | None = None,
     ) -> TurnStart:
-        """Count the turn, claim (or create) the conversation with the user's message stored,
-        and load the recent history the model will see.
+        """Count the turn (reading the user's time zone), claim (or create) the conversation with
+        the user's message stored, and load the recent history the model will see.
 
         `resume_seq` continues a keyed turn whose first attempt died after storing the message.
         """
-        retry_after = await self.repo.count_turn(turns_per_minute)
-        if retry_after is not None:
+        counted = await self.repo.count_turn()
+        if counted is None:
+            raise Unauthorized("This account no longer exists.")
+        time_zone, count, retry_after = counted
+        if count > turns_per_minute:
             raise RateLimited(
                 f"Too many messages: the limit is {turns_per_minute} a minute. "
                 f"Try again in {retry_after} s.",
                 retry_after,
             )
+        user_id = self.repo.user_id
         if conversation_id is None:
             first = await self.repo.start_conversation(
                 title_from(message), message, claim, turn_key
             )
-            return TurnStart(first.conversation_id, first.seq, [first], turn_key)
+            return TurnStart(
+                user_id, time_zone, first.conversation_id, first.seq, [first], turn_key
+            )
         stored = await self.repo.claim(
             conversation_id, claim, turn_key, None if resume_seq is not None else message
         )
@@ -108,7 +122,9 @@ class ConversationService:
         seq = stored.seq if isinstance(stored, Message) else resume_seq
         assert seq is not None
         recent = await self.repo.recent_messages(conversation_id, max_messages)
-        return TurnStart(conversation_id, seq, window(recent, max_tokens), turn_key)
+        return TurnStart(
+            user_id, time_zone, conversation_id, seq, window(recent, max_tokens), turn_key
+        )
 
     async def keep_turn(self, conversation_id: int, claim: timedelta) -> None:
         """Extend a long-running turn's claim."""

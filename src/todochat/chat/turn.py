@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -18,7 +19,6 @@ from agents import Agent, Model, RunConfig, Runner
 from agents.result import RunResult, RunResultStreaming
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from todochat.accounts.models import User
 from todochat.agent.bridge import InProcessClient, tool_budget
 from todochat.agent.prompt import instructions
 from todochat.chat.events import ServerEvent
@@ -47,38 +47,40 @@ class ChatTurns:
     mcp: InProcessClient
     in_flight: set[asyncio.Task[Any]] = field(default_factory=set)
 
-    async def run(self, user: User, request: ChatRequest, key: str | None = None) -> ChatResponse:
+    async def run(
+        self, user_id: uuid.UUID, request: ChatRequest, key: str | None = None
+    ) -> ChatResponse:
         """One complete turn. With an Idempotency-Key, a retry replays the first answer."""
         with phase("begin"):
-            begun = await self._begin(user, request, key)
+            begun = await self._begin(user_id, request, key)
         if isinstance(begun, Replay):
             return ChatResponse.model_validate(begun.body)
-        async with self._keep_alive(user, begun):
+        async with self._keep_alive(begun):
             try:
                 with phase("agent"):
-                    async with self._agent_session(user, begun) as agent:
+                    async with self._agent_session(begun) as agent:
                         result = await Runner.run(
                             agent, to_input_items(begun.history), **self._run_options()
                         )
             except BaseException as error:
-                await self._fail(user, begun, error)
+                await self._fail(begun, error)
                 if isinstance(error, MODEL_FAILURES):
                     failure = describe_failure(error, self.settings)
                     raise ModelUnavailable(failure.message, begun.conversation_id) from error
                 raise
             with phase("persist"):
-                return await self._finish(user, begun, result)
+                return await self._finish(begun, result)
 
     async def stream(
-        self, user: User, request: ChatRequest, key: str | None = None
+        self, user_id: uuid.UUID, request: ChatRequest, key: str | None = None
     ) -> AsyncIterator[ServerEvent]:
         """One turn as events; the turn runs to the end and is stored even if the client leaves."""
-        begun = await self._begin(user, request, key)
+        begun = await self._begin(user_id, request, key)
         if isinstance(begun, Replay):
             yield ServerEvent("done", begun.body)
             return
         queue: asyncio.Queue[ServerEvent | None] = asyncio.Queue()
-        task = asyncio.create_task(self._produce(user, begun, queue))
+        task = asyncio.create_task(self._produce(begun, queue))
         self.in_flight.add(task)
         task.add_done_callback(self.in_flight.discard)
         while (event := await queue.get()) is not None:
@@ -89,14 +91,12 @@ class ChatTurns:
         if self.in_flight:
             await asyncio.wait(set(self.in_flight), timeout=seconds)
 
-    async def _produce(
-        self, user: User, start: TurnStart, queue: asyncio.Queue[ServerEvent | None]
-    ) -> None:
+    async def _produce(self, start: TurnStart, queue: asyncio.Queue[ServerEvent | None]) -> None:
         calls: dict[str, dict[str, Any]] = {}
         try:
-            async with self._keep_alive(user, start):
+            async with self._keep_alive(start):
                 try:
-                    async with self._agent_session(user, start) as agent:
+                    async with self._agent_session(start) as agent:
                         result = Runner.run_streamed(
                             agent, to_input_items(start.history), **self._run_options()
                         )
@@ -104,7 +104,7 @@ class ChatTurns:
                             for server_event in server_events(event, calls):
                                 queue.put_nowait(server_event)
                 except BaseException as error:
-                    await self._fail(user, start, error)
+                    await self._fail(start, error)
                     failure = describe_failure(error, self.settings)
                     queue.put_nowait(
                         ServerEvent(
@@ -121,7 +121,7 @@ class ChatTurns:
                         raise
                     return
                 try:
-                    response = await self._finish(user, start, result)
+                    response = await self._finish(start, result)
                 except Exception as error:  # the stream still ends with exactly one last event
                     log.error("storing the reply failed", exc_info=error)
                     queue.put_nowait(
@@ -139,19 +139,21 @@ class ChatTurns:
         finally:
             queue.put_nowait(None)
 
-    async def _begin(self, user: User, request: ChatRequest, key: str | None) -> TurnStart | Replay:
+    async def _begin(
+        self, user_id: uuid.UUID, request: ChatRequest, key: str | None
+    ) -> TurnStart | Replay:
         """Validate, honour the Idempotency-Key, claim the conversation and store the message."""
         message = check_message(request.message, self.settings.max_message_chars)
         claim: Claim | None = None
         if key is not None:
             fingerprint = request_fingerprint("POST", "chat", request.model_dump(mode="json"))
-            claimed = await self._keys(user).claim(check_key(key), fingerprint)
+            claimed = await self._keys(user_id).claim(check_key(key), fingerprint)
             if isinstance(claimed, Replay):
                 return claimed
             claim = claimed
         try:
             async with self._session(key) as session:
-                start = await ConversationService(session, user.id).begin_turn(
+                start = await ConversationService(session, user_id).begin_turn(
                     request.conversation_id or (claim.conversation_id if claim else None),
                     message,
                     claim=timedelta(seconds=self.settings.turn_claim_seconds),
@@ -162,17 +164,17 @@ class ChatTurns:
                     resume_seq=claim.message_seq if claim else None,
                 )
                 if key is not None:
-                    await self._keys(user).note_progress(
+                    await self._keys(user_id).note_progress(
                         session, key, start.conversation_id, start.message_seq
                     )
         except BaseException:
             if key is not None:
-                await asyncio.shield(self._keys(user).release(key))
+                await asyncio.shield(self._keys(user_id).release(key))
             raise
         return start
 
     async def _finish(
-        self, user: User, start: TurnStart, result: RunResult | RunResultStreaming
+        self, start: TurnStart, result: RunResult | RunResultStreaming
     ) -> ChatResponse:
         """Store the reply, release the conversation and record the outcome, in one transaction."""
         tool_calls = collect_tool_calls(result.new_items)
@@ -181,35 +183,35 @@ class ChatTurns:
             conversation_id=start.conversation_id, response=reply, tool_calls=tool_calls
         )
         async with self._session(start.turn_key) as session:
-            await ConversationService(session, user.id).finish_turn(
+            await ConversationService(session, start.user_id).finish_turn(
                 start.conversation_id, reply, [call.model_dump(mode="json") for call in tool_calls]
             )
             if start.turn_key is not None:
-                await self._keys(user).complete(
+                await self._keys(start.user_id).complete(
                     session, start.turn_key, 200, response.model_dump(mode="json")
                 )
         return response
 
-    async def _fail(self, user: User, start: TurnStart, error: BaseException) -> None:
+    async def _fail(self, start: TurnStart, error: BaseException) -> None:
         """Record the failure as the reply and release the conversation; the user's message stays."""
         if not isinstance(error, MODEL_FAILURES):
             log.error("chat turn failed", exc_info=error)
         # Shielded: a cancelled request must still leave the conversation usable.
         await asyncio.shield(
-            self._store_failure(user, start, describe_failure(error, self.settings).message)
+            self._store_failure(start, describe_failure(error, self.settings).message)
         )
 
-    async def _store_failure(self, user: User, start: TurnStart, reason: str) -> None:
+    async def _store_failure(self, start: TurnStart, reason: str) -> None:
         async with self._session(start.turn_key) as session:
-            await ConversationService(session, user.id).finish_turn(
+            await ConversationService(session, start.user_id).finish_turn(
                 start.conversation_id, "", [], error=reason
             )
             if start.turn_key is not None:
                 # A retry with the same key continues this turn (same message, ledgered changes).
-                await self._keys(user).lapse(session, start.turn_key)
+                await self._keys(start.user_id).lapse(session, start.turn_key)
 
     @asynccontextmanager
-    async def _keep_alive(self, user: User, start: TurnStart) -> AsyncIterator[None]:
+    async def _keep_alive(self, start: TurnStart) -> AsyncIterator[None]:
         """Extend the conversation claim (and the key's lock) while a long turn runs."""
         claim = timedelta(seconds=self.settings.turn_claim_seconds)
 
@@ -217,11 +219,11 @@ class ChatTurns:
             while True:
                 await asyncio.sleep(claim.total_seconds() / 3)
                 async with single_statements(self.sessionmaker) as session:
-                    await ConversationService(session, user.id).keep_turn(
+                    await ConversationService(session, start.user_id).keep_turn(
                         start.conversation_id, claim
                     )
                     if start.turn_key is not None:
-                        await self._keys(user).extend(session, start.turn_key)
+                        await self._keys(start.user_id).extend(session, start.turn_key)
 
         task = asyncio.create_task(beat())
         try:
@@ -238,18 +240,17 @@ class ChatTurns:
             else single_statements(self.sessionmaker)
         )
 
-    def _keys(self, user: User) -> IdempotencyStore:
+    def _keys(self, user_id: uuid.UUID) -> IdempotencyStore:
         return IdempotencyStore(
             self.sessionmaker,
-            user.id,
+            user_id,
             lock_seconds=self.settings.turn_claim_seconds,
             keep_hours=self.settings.idempotency_hours,
         )
 
-    def _agent_session(self, user: User, start: TurnStart) -> _AgentSession:
-        return _AgentSession(
-            self, Principal(user.id, user.time_zone, start.turn_key), user.time_zone
-        )
+    def _agent_session(self, start: TurnStart) -> _AgentSession:
+        principal = Principal(start.user_id, start.time_zone, start.turn_key)
+        return _AgentSession(self, principal, start.time_zone)
 
     def _run_options(self) -> dict[str, Any]:
         return {

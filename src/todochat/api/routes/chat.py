@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from todochat.api.deps import CurrentUser, IdempotencyKey
+from todochat.api.deps import IdempotencyKey, OwnerId
 from todochat.api.errors import error_responses
 from todochat.chat.events import ServerEvent
 from todochat.chat.schemas import ChatRequest, ChatResponse
@@ -27,10 +27,10 @@ def _turns(request: Request) -> ChatTurns:
 
 @router.post("", response_model=ChatResponse)
 async def chat(
-    body: ChatRequest, user: CurrentUser, request: Request, idempotency_key: IdempotencyKey = None
+    body: ChatRequest, user_id: OwnerId, request: Request, idempotency_key: IdempotencyKey = None
 ) -> ChatResponse:
     """Send a message; the assistant acts on the todo list and answers."""
-    return await _turns(request).run(user, body, idempotency_key)
+    return await _turns(request).run(user_id, body, idempotency_key)
 
 
 @router.post(
@@ -44,10 +44,10 @@ async def chat(
     },
 )
 async def chat_stream(
-    body: ChatRequest, user: CurrentUser, request: Request, idempotency_key: IdempotencyKey = None
+    body: ChatRequest, user_id: OwnerId, request: Request, idempotency_key: IdempotencyKey = None
 ) -> StreamingResponse:
     """The same turn, streamed: `delta` text, `tool_call` steps, then one `done` or `error`."""
-    events = _turns(request).stream(user, body, idempotency_key)
+    events = _turns(request).stream(user_id, body, idempotency_key)
     # Errors before the turn starts (404, 409, 422, 429) are plain JSON responses, not a stream.
     first = await anext(events)
     return StreamingResponse(
