@@ -73,7 +73,7 @@ class RateWindow(Base):
     """
 
     __tablename__ = "rate_window"
-    __table_args__ = {"prefixes": ["UNLOGGED"]}
+    __table_args__ = ({"prefixes": ["UNLOGGED"]},)
 
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True

@@ -1,0 +1,173 @@
+"""The chat turn's statements, built once with bind parameters.
+
+Building a SQLAlchemy statement and computing its cache key costs more CPU than PostgreSQL
+takes to run it; every chat turn runs these, so they are constructed at import and only
+executed (the repository passes the values). Each is a single statement: claim-and-store and
+reply-and-release use data-modifying CTEs so the conversation row is updated and the message
+inserted atomically, numbered by the row's own `last_seq`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy import (
+    BigInteger,
+    Interval,
+    Table,
+    Text,
+    bindparam,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.types import Uuid
+
+from todochat.accounts.models import User
+from todochat.chat.models import Conversation, Message, RateWindow
+
+# Core tables, not ORM entities: an ORM-enabled UPDATE/INSERT would read the parameters as
+# rows to write. ORM objects come back through select(Message).from_statement(...).
+conversation_table = cast(Table, Conversation.__table__)
+message = cast(Table, Message.__table__)
+rate_window = cast(Table, RateWindow.__table__)
+user_table = cast(Table, User.__table__)
+conversation = conversation_table.c
+app_user = user_table.c
+
+# Parameters are named p_*: a bind parameter named like a column of an UPDATE's table would be
+# taken as a value to SET.
+USER_ID = bindparam("p_user_id", type_=Uuid())
+CONVERSATION_ID = bindparam("p_conversation_id", type_=BigInteger())
+CLAIM = bindparam("p_claim", type_=Interval())
+TURN_KEY = bindparam("p_turn_key", type_=Text())
+
+_MESSAGE_COLUMNS = ["conversation_id", "user_id", "seq", "role", "content", "tool_calls", "error"]
+
+
+def _insert_message_from(source: Any, role: str) -> Any:
+    """A message numbered by `source` (a CTE returning a conversation's id and new last_seq),
+    as ORM objects."""
+    statement = (
+        insert(message)
+        .from_select(
+            _MESSAGE_COLUMNS,
+            select(
+                source.c.id,
+                USER_ID,
+                source.c.last_seq,
+                literal(role, Text()),
+                bindparam("p_content", type_=Text()),
+                bindparam("p_tool_calls", type_=JSONB()),
+                bindparam("p_error", type_=Text()),
+            ),
+        )
+        .returning(*message.c)
+    )
+    return select(Message).from_statement(statement)
+
+
+_mine = (conversation.id == CONVERSATION_ID, conversation.user_id == USER_ID)
+# Free: no live claim, or the claim was taken under this Idempotency-Key (a retry continuing
+# its own dead attempt). With no key the parameter is NULL and that comparison is never true.
+_free = or_(
+    conversation.turn_expires_at.is_(None),
+    conversation.turn_expires_at < func.now(),
+    conversation.turn_key == TURN_KEY,
+)
+
+# Count a turn in the user's one-minute window (dropping older windows) and read the user's
+# time zone, in one statement; no row if the user no longer exists.
+_window_start = func.date_trunc("minute", func.now())
+_purge = (
+    delete(rate_window)
+    .where(rate_window.c.user_id == USER_ID, rate_window.c.window_start < _window_start)
+    .cte("purge")
+)
+_counted = (
+    insert(rate_window)
+    .from_select(
+        ["user_id", "window_start", "count"],
+        select(app_user.id, _window_start, literal(1)).where(app_user.id == USER_ID),
+    )
+    .on_conflict_do_update(
+        index_elements=[rate_window.c.user_id, rate_window.c.window_start],
+        set_={"count": rate_window.c.count + 1},
+    )
+    .returning(rate_window.c.count)
+    .cte("counted")
+)
+COUNT_TURN = (
+    select(app_user.time_zone, _counted.c.count, 60 - func.extract("second", func.now()))
+    .select_from(user_table)
+    .join(_counted, true())
+    .where(app_user.id == USER_ID)
+    .add_cte(_purge)
+)
+
+# A new conversation, claimed by the turn that creates it, with its first message.
+START_CONVERSATION = _insert_message_from(
+    insert(conversation_table)
+    .values(
+        user_id=USER_ID,
+        title=bindparam("p_title", type_=Text()),
+        last_seq=1,
+        turn_expires_at=func.now() + CLAIM,
+        turn_key=TURN_KEY,
+    )
+    .returning(conversation.id, conversation.last_seq)
+    .cte("created"),
+    "user",
+)
+
+# Claim the conversation and store the user's message.
+CLAIM_AND_STORE = _insert_message_from(
+    update(conversation_table)
+    .where(*_mine, _free)
+    .values(
+        turn_expires_at=func.now() + CLAIM,
+        turn_key=TURN_KEY,
+        last_seq=conversation.last_seq + 1,
+        updated_at=func.now(),
+    )
+    .returning(conversation.id, conversation.last_seq)
+    .cte("claimed"),
+    "user",
+)
+
+# Claim the conversation only (a keyed retry whose message is already stored).
+CLAIM_ONLY = (
+    update(conversation_table)
+    .where(*_mine, _free)
+    .values(turn_expires_at=func.now() + CLAIM, turn_key=TURN_KEY)
+    .returning(conversation.id)
+)
+
+# The last messages, newest first: a backward scan of the (conversation_id, seq) index, whose
+# cost does not depend on how long the conversation is.
+RECENT_MESSAGES = (
+    select(Message)
+    .where(Message.conversation_id == CONVERSATION_ID, Message.user_id == USER_ID)
+    .order_by(Message.seq.desc())
+    .limit(bindparam("p_limit"))
+)
+
+# Store the assistant's reply (or failure) and end the turn's claim.
+RELEASE_WITH_REPLY = _insert_message_from(
+    update(conversation_table)
+    .where(*_mine)
+    .values(
+        last_seq=conversation.last_seq + 1,
+        updated_at=func.now(),
+        turn_expires_at=None,
+        turn_key=None,
+    )
+    .returning(conversation.id, conversation.last_seq)
+    .cte("released"),
+    "assistant",
+)
