@@ -242,20 +242,36 @@ def instrument() -> None:
 
     turn_module.Runner = TimedRunner  # type: ignore[misc,assignment]
 
-    real_agent = turn_module.Agent
+    real_build_agent = turn_module.build_agent
 
-    def agent_factory(*args: Any, **kwargs: Any) -> Any:
-        tools = list(kwargs.get("tools") or [])
-        if _bypass["on"]:
-            tools = _with_mcp_bypassed(tools)
-            _bypass["applied"] = any(getattr(tool, "__bench_direct__", False) for tool in tools)
-        kwargs["tools"] = [_timed_tool(tool) for tool in tools]
-        for server in kwargs.get("mcp_servers") or []:
-            if not getattr(server.call_tool, "__bench_wrapped__", None):
-                server.call_tool = _timed("tools", server.call_tool)
-        return real_agent(*args, **kwargs)
+    def build_agent(model: Any, tools: list[Any]) -> Any:
+        """The turn's agent with every tool timed; add_task switchable to the direct variant."""
+        import dataclasses
 
-    turn_module.Agent = agent_factory  # type: ignore[misc,assignment]
+        from agents import FunctionTool
+
+        direct = {tool.name: tool for tool in _with_mcp_bypassed(list(tools))}
+
+        def switchable(tool: Any) -> Any:
+            if not isinstance(tool, FunctionTool):
+                return tool
+            alternative = direct.get(tool.name)
+            if not getattr(alternative, "__bench_direct__", False):
+                alternative = None
+
+            async def invoke(ctx: Any, arguments: str) -> Any:
+                chosen = tool
+                if _bypass["on"] and alternative is not None:
+                    chosen = alternative
+                    _bypass["applied"] = True
+                return await chosen.on_invoke_tool(ctx, arguments)
+
+            return dataclasses.replace(tool, on_invoke_tool=_timed("tools", invoke))
+
+        return real_build_agent(model, [switchable(tool) for tool in tools])
+
+    # The agent is built once per app (ChatTurns.__post_init__), after instrument() runs.
+    turn_module.build_agent = build_agent  # type: ignore[attr-defined]
 
 
 def _timed_tool(tool: Any) -> Any:

@@ -6,6 +6,7 @@ session's), so no test changes the state of an app another test uses.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -125,7 +126,8 @@ def make_app(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession])
         app = create_app(settings.model_copy(update=overrides), sessionmaker)
         async with running_lifespan(app):
             if agent_model is not None:
-                app.state.turns.model = agent_model
+                # replace() rebuilds the turn's agent around the new model.
+                app.state.turns = dataclasses.replace(app.state.turns, model=agent_model)
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(
                 transport=transport, base_url="http://testserver"

@@ -1,9 +1,12 @@
-"""The system instructions: the rules of the spec's "Agent behaviour", plus date and time zone."""
+"""The agent: instructions (the rules of the spec's "Agent behaviour", plus date and time zone)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+from agents import Agent, Model, RunContextWrapper, Tool
 
 RULES = """\
 You are todochat, an assistant that manages the user's todo list through tools. You change tasks
@@ -30,3 +33,21 @@ def instructions(time_zone: str, now: datetime | None = None) -> str:
         f"The user's time zone is {time_zone}. "
         f"Now it is {local:%A %d %B %Y, %H:%M} there.\n\n{RULES}"
     )
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """The Agents SDK run context of one turn: what the agent needs to know, never sent as is."""
+
+    time_zone: str
+
+
+def build_agent(model: Model, tools: list[Tool]) -> Agent[TurnContext]:
+    """The todochat agent, built once: its instructions are rendered per turn from the context."""
+
+    def turn_instructions(
+        context: RunContextWrapper[TurnContext], agent: Agent[TurnContext]
+    ) -> str:
+        return instructions(context.context.time_zone)
+
+    return Agent(name="todochat", instructions=turn_instructions, model=model, tools=tools)

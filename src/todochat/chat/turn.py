@@ -10,17 +10,17 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from agents import Agent, Model, RunConfig, Runner
+from agents import Model, RunConfig, Runner
 from agents.result import RunResult, RunResultStreaming
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from todochat.agent.bridge import InProcessClient, tool_budget
-from todochat.agent.prompt import instructions
+from todochat.agent.prompt import TurnContext, build_agent
 from todochat.chat.events import ServerEvent
 from todochat.chat.failures import MODEL_FAILURES, describe_failure
 from todochat.chat.history import to_input_items
@@ -47,6 +47,10 @@ class ChatTurns:
     mcp: InProcessClient
     in_flight: set[asyncio.Task[Any]] = field(default_factory=set)
 
+    def __post_init__(self) -> None:
+        self._agent = build_agent(self.model, list(self.mcp.tools))
+        self._run_config = RunConfig(tracing_disabled=not self.settings.tracing)
+
     async def run(
         self, user_id: uuid.UUID, request: ChatRequest, key: str | None = None
     ) -> ChatResponse:
@@ -58,9 +62,9 @@ class ChatTurns:
         async with self._keep_alive(begun):
             try:
                 with phase("agent"):
-                    async with self._agent_session(begun) as agent:
+                    async with self._bound(begun):
                         result = await Runner.run(
-                            agent, to_input_items(begun.history), **self._run_options()
+                            self._agent, to_input_items(begun.history), **self._run_options(begun)
                         )
             except BaseException as error:
                 await self._fail(begun, error)
@@ -96,9 +100,9 @@ class ChatTurns:
         try:
             async with self._keep_alive(start):
                 try:
-                    async with self._agent_session(start) as agent:
+                    async with self._bound(start):
                         result = Runner.run_streamed(
-                            agent, to_input_items(start.history), **self._run_options()
+                            self._agent, to_input_items(start.history), **self._run_options(start)
                         )
                         async for event in result.stream_events():
                             for server_event in server_events(event, calls):
@@ -248,45 +252,18 @@ class ChatTurns:
             keep_hours=self.settings.idempotency_hours,
         )
 
-    def _agent_session(self, start: TurnStart) -> _AgentSession:
+    @asynccontextmanager
+    async def _bound(self, start: TurnStart) -> AsyncIterator[None]:
+        """The turn's user bound for the in-process MCP server, its tool budget and deadline."""
         principal = Principal(start.user_id, start.time_zone, start.turn_key)
-        return _AgentSession(self, principal, start.time_zone)
+        async with bound_principal(principal):
+            with tool_budget(self.settings.agent_max_tool_calls):
+                async with asyncio.timeout(self.settings.agent_timeout_seconds):
+                    yield
 
-    def _run_options(self) -> dict[str, Any]:
+    def _run_options(self, start: TurnStart) -> dict[str, Any]:
         return {
+            "context": TurnContext(start.time_zone),
             "max_turns": self.settings.agent_max_turns,
-            "run_config": RunConfig(tracing_disabled=not self.settings.tracing),
+            "run_config": self._run_config,
         }
-
-
-class _AgentSession:
-    """The agent for one turn, with the user bound to its in-process MCP session and a deadline."""
-
-    def __init__(self, turns: ChatTurns, principal: Principal, time_zone: str) -> None:
-        self.turns = turns
-        self.principal = principal
-        self.time_zone = time_zone
-        self.stack = AsyncExitStack()
-
-    async def __aenter__(self) -> Agent[Any]:
-        try:
-            return await self._enter()
-        except BaseException:
-            await self.stack.aclose()
-            raise
-
-    async def _enter(self) -> Agent[Any]:
-        settings = self.turns.settings
-        # The in-process MCP server reads the caller from this task's context.
-        await self.stack.enter_async_context(bound_principal(self.principal))
-        self.stack.enter_context(tool_budget(settings.agent_max_tool_calls))
-        await self.stack.enter_async_context(asyncio.timeout(settings.agent_timeout_seconds))
-        return Agent(
-            name="todochat",
-            instructions=instructions(self.time_zone),
-            model=self.turns.model,
-            tools=list(self.turns.mcp.tools),
-        )
-
-    async def __aexit__(self, *exc: Any) -> bool | None:
-        return await self.stack.__aexit__(*exc)
