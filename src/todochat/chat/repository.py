@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from todochat.chat import statements
@@ -104,24 +104,27 @@ class ConversationRepository:
         stored = (await self.session.scalars(statements.CLAIM_AND_STORE, params)).one_or_none()
         return stored if stored is not None else False
 
-    async def extend_claim(self, conversation_id: int, claim: timedelta) -> None:
-        """Keep a running turn's claim alive."""
-        await self.session.execute(
-            update(Conversation)
-            .where(Conversation.id == conversation_id, Conversation.user_id == self.user_id)
-            .values(turn_expires_at=func.now() + claim)
-        )
+    async def extend_claim(self, conversation_id: int, token: str, claim: timedelta) -> None:
+        """Keep a running turn's claim alive, if the turn still holds it."""
+        params = {
+            "p_conversation_id": conversation_id,
+            "p_user_id": self.user_id,
+            "p_turn_key": token,
+            "p_claim": claim,
+        }
+        await self.session.execute(statements.EXTEND_CLAIM, params)
 
     async def release_with_reply(
         self,
         conversation_id: int,
+        token: str,
         content: str,
         tool_calls: list[dict[str, Any]],
         error: str | None,
     ) -> Message | None:
-        """Store the assistant's reply and end the turn's claim, in one statement."""
+        """Store the assistant's reply and end the turn's claim (if still its own), in one statement."""
         params = self._message_params(content, tool_calls, error)
-        params["p_conversation_id"] = conversation_id
+        params |= {"p_conversation_id": conversation_id, "p_turn_key": token}
         return (await self.session.scalars(statements.RELEASE_WITH_REPLY, params)).one_or_none()
 
     async def count_turn(self) -> tuple[str, int, int] | None:
@@ -134,6 +137,10 @@ class ConversationRepository:
             return None
         time_zone, count, seconds_left = row
         return time_zone, count, max(1, int(seconds_left))
+
+    async def uncount_turn(self) -> None:
+        """Take back this minute's count of a turn that was refused."""
+        await self.session.execute(statements.UNCOUNT_TURN, {"p_user_id": self.user_id})
 
     def _message_params(
         self,

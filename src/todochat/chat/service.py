@@ -52,7 +52,9 @@ class TurnStart:
     conversation_id: int
     message_seq: int
     history: list[Message]
-    turn_key: str | None = None
+    turn_key: str | None
+    # Marks the conversation's claim as this turn's: the Idempotency-Key, or a random token.
+    claim_token: str
 
 
 class ConversationService:
@@ -98,22 +100,49 @@ class ConversationService:
         if counted is None:
             raise Unauthorized("This account no longer exists.")
         time_zone, count, retry_after = counted
-        if count > turns_per_minute:
-            raise RateLimited(
-                f"Too many messages: the limit is {turns_per_minute} a minute. "
-                f"Try again in {retry_after} s.",
-                retry_after,
+        try:
+            if count > turns_per_minute:
+                raise RateLimited(
+                    f"Too many messages: the limit is {turns_per_minute} a minute. "
+                    f"Try again in {retry_after} s.",
+                    retry_after,
+                )
+            return await self._claim_and_store(
+                conversation_id,
+                message,
+                claim,
+                time_zone,
+                turn_key,
+                resume_seq,
+                max_messages=max_messages,
+                max_tokens=max_tokens,
             )
+        except (RateLimited, ConversationNotFound, ConversationBusy):
+            # A refused turn does not use up the user's quota.
+            await self.repo.uncount_turn()
+            raise
+
+    async def _claim_and_store(
+        self,
+        conversation_id: int | None,
+        message: str,
+        claim: timedelta,
+        time_zone: str,
+        turn_key: str | None,
+        resume_seq: int | None,
+        *,
+        max_messages: int,
+        max_tokens: int,
+    ) -> TurnStart:
         user_id = self.repo.user_id
+        token = turn_key or f"turn:{uuid.uuid4()}"
         if conversation_id is None:
-            first = await self.repo.start_conversation(
-                title_from(message), message, claim, turn_key
-            )
+            first = await self.repo.start_conversation(title_from(message), message, claim, token)
             return TurnStart(
-                user_id, time_zone, first.conversation_id, first.seq, [first], turn_key
+                user_id, time_zone, first.conversation_id, first.seq, [first], turn_key, token
             )
         stored = await self.repo.claim(
-            conversation_id, claim, turn_key, None if resume_seq is not None else message
+            conversation_id, claim, token, None if resume_seq is not None else message
         )
         if stored is False:
             if await self.repo.get_conversation(conversation_id) is None:
@@ -122,20 +151,23 @@ class ConversationService:
         seq = stored.seq if isinstance(stored, Message) else resume_seq
         assert seq is not None
         recent = await self.repo.recent_messages(conversation_id, max_messages)
-        return TurnStart(
-            user_id, time_zone, conversation_id, seq, window(recent, max_tokens), turn_key
-        )
+        history = window(recent, max_tokens)
+        return TurnStart(user_id, time_zone, conversation_id, seq, history, turn_key, token)
 
-    async def keep_turn(self, conversation_id: int, claim: timedelta) -> None:
-        """Extend a long-running turn's claim."""
-        await self.repo.extend_claim(conversation_id, claim)
+    async def keep_turn(self, conversation_id: int, token: str, claim: timedelta) -> None:
+        """Extend a long-running turn's claim (if it still holds it)."""
+        await self.repo.extend_claim(conversation_id, token, claim)
 
     async def finish_turn(
         self,
         conversation_id: int,
+        token: str,
         content: str,
         tool_calls: list[dict[str, Any]],
         error: str | None = None,
     ) -> Message | None:
-        """Store the reply (or the failure) and release the claim; None if the conversation was deleted."""
-        return await self.repo.release_with_reply(conversation_id, content, tool_calls, error)
+        """Store the reply (or the failure) and release the turn's claim; None if the
+        conversation was deleted meanwhile."""
+        return await self.repo.release_with_reply(
+            conversation_id, token, content, tool_calls, error
+        )

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
+    case,
     delete,
     func,
     literal,
@@ -73,8 +74,8 @@ def _insert_message_from(source: Any, role: str) -> Any:
 
 
 _mine = (conversation.id == CONVERSATION_ID, conversation.user_id == USER_ID)
-# Free: no live claim, or the claim was taken under this Idempotency-Key (a retry continuing
-# its own dead attempt). With no key the parameter is NULL and that comparison is never true.
+# Free: no live claim, or the claim was taken under this token. A turn's token is its
+# Idempotency-Key if it has one (so a retry continues its own dead attempt), else a random one.
 _free = or_(
     conversation.turn_expires_at.is_(None),
     conversation.turn_expires_at < func.now(),
@@ -157,17 +158,33 @@ RECENT_MESSAGES = (
     .limit(bindparam("p_limit"))
 )
 
-# Store the assistant's reply (or failure) and end the turn's claim.
+# Store the assistant's reply (or failure) and end the turn's claim — only if the turn still
+# holds it: a turn whose claim lapsed must not free the conversation for another's turn.
+_held = conversation.turn_key == TURN_KEY
 RELEASE_WITH_REPLY = _insert_message_from(
     update(conversation_table)
     .where(*_mine)
     .values(
         last_seq=conversation.last_seq + 1,
         updated_at=func.now(),
-        turn_expires_at=None,
-        turn_key=None,
+        turn_expires_at=case((_held, None), else_=conversation.turn_expires_at),
+        turn_key=case((_held, None), else_=conversation.turn_key),
     )
     .returning(conversation.id, conversation.last_seq)
     .cte("released"),
     "assistant",
+)
+
+# Renew a running turn's claim, if it still holds it.
+EXTEND_CLAIM = (
+    update(conversation_table)
+    .where(*_mine, conversation.turn_key == TURN_KEY, conversation.turn_expires_at.is_not(None))
+    .values(turn_expires_at=func.now() + CLAIM)
+)
+
+# Take back the count of a turn that was refused (busy, not found, over the limit).
+UNCOUNT_TURN = (
+    update(rate_window)
+    .where(rate_window.c.user_id == USER_ID, rate_window.c.window_start == _window_start)
+    .values(count=rate_window.c.count - 1)
 )

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -59,21 +59,20 @@ class ChatTurns:
             begun = await self._begin(user_id, request, key)
         if isinstance(begun, Replay):
             return ChatResponse.model_validate(begun.body)
-        async with self._keep_alive(begun):
-            try:
-                with phase("agent"):
-                    async with self._bound(begun):
-                        result = await Runner.run(
-                            self._agent, to_input_items(begun.history), **self._run_options(begun)
-                        )
-            except BaseException as error:
-                await self._fail(begun, error)
-                if isinstance(error, MODEL_FAILURES):
-                    failure = describe_failure(error, self.settings)
-                    raise ModelUnavailable(failure.message, begun.conversation_id) from error
-                raise
-            with phase("persist"):
-                return await self._finish(begun, result)
+        try:
+            with phase("agent"):
+                async with self._keep_alive(begun), self._bound(begun):
+                    result = await Runner.run(
+                        self._agent, to_input_items(begun.history), **self._run_options(begun)
+                    )
+        except BaseException as error:
+            await self._fail(begun, error)
+            if isinstance(error, MODEL_FAILURES):
+                failure = describe_failure(error, self.settings)
+                raise ModelUnavailable(failure.message, begun.conversation_id) from error
+            raise
+        with phase("persist"):
+            return await self._finish(begun, result)
 
     async def stream(
         self, user_id: uuid.UUID, request: ChatRequest, key: str | None = None
@@ -97,49 +96,36 @@ class ChatTurns:
 
     async def _produce(self, start: TurnStart, queue: asyncio.Queue[ServerEvent | None]) -> None:
         calls: dict[str, dict[str, Any]] = {}
+
+        def fail_event(code: str, detail: str) -> ServerEvent:
+            # A new conversation exists now: the client continues in it.
+            body = {"error": code, "detail": detail, "conversation_id": start.conversation_id}
+            return ServerEvent("error", body)
+
         try:
-            async with self._keep_alive(start):
-                try:
-                    async with self._bound(start):
-                        result = Runner.run_streamed(
-                            self._agent, to_input_items(start.history), **self._run_options(start)
-                        )
-                        async for event in result.stream_events():
-                            for server_event in server_events(event, calls):
-                                queue.put_nowait(server_event)
-                except BaseException as error:
-                    await self._fail(start, error)
-                    failure = describe_failure(error, self.settings)
-                    queue.put_nowait(
-                        ServerEvent(
-                            "error",
-                            {
-                                "error": failure.code,
-                                "detail": failure.message,
-                                # A new conversation exists now: the client continues in it.
-                                "conversation_id": start.conversation_id,
-                            },
-                        )
+            try:
+                async with self._keep_alive(start), self._bound(start):
+                    result = Runner.run_streamed(
+                        self._agent, to_input_items(start.history), **self._run_options(start)
                     )
-                    if not isinstance(error, Exception):
-                        raise
-                    return
-                try:
-                    response = await self._finish(start, result)
-                except Exception as error:  # the stream still ends with exactly one last event
-                    log.error("storing the reply failed", exc_info=error)
-                    queue.put_nowait(
-                        ServerEvent(
-                            "error",
-                            {
-                                "error": "internal_error",
-                                "detail": "The reply could not be saved; try again.",
-                                "conversation_id": start.conversation_id,
-                            },
-                        )
-                    )
-                    return
-                queue.put_nowait(ServerEvent("done", response.model_dump(mode="json")))
+                    async for event in result.stream_events():
+                        for server_event in server_events(event, calls):
+                            queue.put_nowait(server_event)
+            except BaseException as error:
+                await self._fail(start, error)
+                failure = describe_failure(error, self.settings)
+                queue.put_nowait(fail_event(failure.code, failure.message))
+                if not isinstance(error, Exception):
+                    raise
+                return
+            try:
+                response = await self._finish(start, result)
+            except Exception:  # the stream still ends with exactly one last event
+                queue.put_nowait(
+                    fail_event("internal_error", "The reply could not be saved; try again.")
+                )
+                return
+            queue.put_nowait(ServerEvent("done", response.model_dump(mode="json")))
         finally:
             queue.put_nowait(None)
 
@@ -186,14 +172,24 @@ class ChatTurns:
         response = ChatResponse(
             conversation_id=start.conversation_id, response=reply, tool_calls=tool_calls
         )
-        async with self._session(start.turn_key) as session:
-            await ConversationService(session, start.user_id).finish_turn(
-                start.conversation_id, reply, [call.model_dump(mode="json") for call in tool_calls]
-            )
-            if start.turn_key is not None:
-                await self._keys(start.user_id).complete(
-                    session, start.turn_key, 200, response.model_dump(mode="json")
+        try:
+            async with self._session(start.turn_key) as session:
+                await ConversationService(session, start.user_id).finish_turn(
+                    start.conversation_id,
+                    start.claim_token,
+                    reply,
+                    [call.model_dump(mode="json") for call in tool_calls],
                 )
+                if start.turn_key is not None:
+                    await self._keys(start.user_id).complete(
+                        session, start.turn_key, 200, response.model_dump(mode="json")
+                    )
+        except Exception as error:
+            log.error("storing the reply failed", exc_info=error)
+            # Best effort: record the failure, which also frees the conversation at once.
+            with suppress(Exception):
+                await self._store_failure(start, "The reply could not be saved.")
+            raise
         return response
 
     async def _fail(self, start: TurnStart, error: BaseException) -> None:
@@ -208,7 +204,7 @@ class ChatTurns:
     async def _store_failure(self, start: TurnStart, reason: str) -> None:
         async with self._session(start.turn_key) as session:
             await ConversationService(session, start.user_id).finish_turn(
-                start.conversation_id, "", [], error=reason
+                start.conversation_id, start.claim_token, "", [], error=reason
             )
             if start.turn_key is not None:
                 # A retry with the same key continues this turn (same message, ledgered changes).
@@ -216,24 +212,32 @@ class ChatTurns:
 
     @asynccontextmanager
     async def _keep_alive(self, start: TurnStart) -> AsyncIterator[None]:
-        """Extend the conversation claim (and the key's lock) while a long turn runs."""
+        """Renew the turn's claim on its conversation (and its key's lock) while the agent runs.
+
+        The renewal only touches a claim this turn still holds, and it is stopped (and awaited)
+        before the turn stores its reply, so it can never re-claim a released conversation.
+        """
         claim = timedelta(seconds=self.settings.turn_claim_seconds)
 
         async def beat() -> None:
             while True:
                 await asyncio.sleep(claim.total_seconds() / 3)
-                async with single_statements(self.sessionmaker) as session:
-                    await ConversationService(session, start.user_id).keep_turn(
-                        start.conversation_id, claim
-                    )
-                    if start.turn_key is not None:
-                        await self._keys(start.user_id).extend(session, start.turn_key)
+                try:
+                    async with single_statements(self.sessionmaker) as session:
+                        await ConversationService(session, start.user_id).keep_turn(
+                            start.conversation_id, start.claim_token, claim
+                        )
+                        if start.turn_key is not None:
+                            await self._keys(start.user_id).extend(session, start.turn_key)
+                except Exception as error:  # try again at the next beat
+                    log.warning("renewing a turn's claim failed: %s", error)
 
         task = asyncio.create_task(beat())
         try:
             yield
         finally:
             task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
     def _session(self, key: str | None) -> AbstractAsyncContextManager[AsyncSession]:
         """Keyed turns record their progress with their changes, atomically; a plain turn's
