@@ -242,7 +242,8 @@ class ChatClient:
                     self.say()
                 self.err.write(f"! {data.get('detail', 'The turn failed.')}\n")
                 self.err.flush()
-                return conversation_id
+                # The turn may have started the conversation: keep talking in it.
+                return data.get("conversation_id", conversation_id)
         self.err.write("! The connection closed before the answer was complete.\n")
         return conversation_id
 

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from todochat.db.base import Base
 from todochat.db.uow import unit_of_work
 from todochat.errors import Conflict, InvalidInput
+from todochat.mcp.ledger import ToolCallRecord
 
 MAX_KEY_LENGTH = 200
 
@@ -140,6 +141,7 @@ class IdempotencyStore:
             .returning(IdempotencyRecord.key)
         )
         if inserted is not None:
+            await self._forget_ledger(session, key)
             return Claim(key)
         record = (
             await session.scalars(
@@ -206,9 +208,27 @@ class IdempotencyStore:
         )
 
     async def _purge_expired(self, session: AsyncSession) -> None:
+        """Forget the user's expired keys, with the task changes ledgered under them."""
+        expired = select(IdempotencyRecord.key).where(
+            IdempotencyRecord.user_id == self.user_id,
+            IdempotencyRecord.created_at < func.now() - self.keep,
+        )
+        await session.execute(
+            delete(ToolCallRecord).where(
+                ToolCallRecord.user_id == self.user_id, ToolCallRecord.turn_key.in_(expired)
+            )
+        )
         await session.execute(
             delete(IdempotencyRecord).where(
                 IdempotencyRecord.user_id == self.user_id,
                 IdempotencyRecord.created_at < func.now() - self.keep,
+            )
+        )
+
+    async def _forget_ledger(self, session: AsyncSession, key: str) -> None:
+        """A key claimed afresh starts with no recorded task changes."""
+        await session.execute(
+            delete(ToolCallRecord).where(
+                ToolCallRecord.user_id == self.user_id, ToolCallRecord.turn_key == key
             )
         )

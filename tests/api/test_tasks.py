@@ -289,3 +289,31 @@ async def test_naive_due_dates_are_in_the_users_time_zone(client: httpx.AsyncCli
     account = await signup(client, time_zone="America/New_York")
     task = await add_task(client, account, title="Meeting", due_at="2030-06-01T09:00:00")
     assert task["due_at"] == "2030-06-01T13:00:00Z"
+
+
+async def test_completing_a_done_task_keeps_when_it_was_done(
+    client: httpx.AsyncClient, account: Account
+) -> None:
+    task = await add_task(client, account, title="Done once")
+    path = account.url(f"/tasks/{task['id']}")
+    first = await client.put(path, json={"completed": True}, headers=account.headers)
+    again = await client.put(path, json={"completed": True}, headers=account.headers)
+    assert first.json()["completed_at"] is not None
+    assert again.json()["completed_at"] == first.json()["completed_at"]
+
+
+async def test_user_id_in_any_spelling(client: httpx.AsyncClient, account: Account) -> None:
+    upper = await client.get(f"/api/{account.id.upper()}/tasks", headers=account.headers)
+    assert upper.status_code == 200
+    garbage = await client.get("/api/not-a-uuid/tasks", headers=account.headers)
+    assert garbage.status_code == 422
+    assert garbage.json()["error"] == "validation_error"
+
+
+async def test_blank_filters_mean_no_filter(client: httpx.AsyncClient, account: Account) -> None:
+    await add_task(client, account, title="Anything")
+    response = await client.get(
+        account.url("/tasks?priority=&due=&q=&tag=&status=&sort="), headers=account.headers
+    )
+    assert response.status_code == 200
+    assert response.json()["total"] == 1

@@ -70,3 +70,10 @@ async def test_pooled_engine_works_without_statement_cache(database_url: str) ->
                 )
     finally:
         await engine.dispose()
+
+
+def test_pgbouncer_marker_is_not_passed_to_asyncpg() -> None:
+    url = "postgresql://u@h/db?pgbouncer=true"
+    parsed, _ = async_url(url)
+    assert dict(parsed.query) == {}
+    assert is_pooled(url, Settings(database_url=None))

@@ -15,7 +15,7 @@ from todochat.accounts.security import read_access_token
 from todochat.accounts.service import get_user
 from todochat.config import Settings
 from todochat.db.uow import single_statements, unit_of_work
-from todochat.errors import Forbidden, Unauthorized
+from todochat.errors import Forbidden, InvalidInput, Unauthorized
 from todochat.timing import phase
 from todochat.todos.service import TaskService
 
@@ -57,7 +57,11 @@ TokenUserId = Annotated[uuid.UUID, Depends(token_user_id)]
 
 async def path_user_id(user_id: str, token_user: TokenUserId) -> uuid.UUID:
     """The `{user_id}` in the path, which must be the token's user; 403 otherwise."""
-    if user_id != str(token_user):
+    try:
+        requested = uuid.UUID(user_id)  # any spelling of the id: upper case, no dashes
+    except ValueError as error:
+        raise InvalidInput(f"user_id: {user_id!r} is not a user id.") from error
+    if requested != token_user:
         raise Forbidden("This token belongs to another user.")
     return token_user
 

@@ -19,8 +19,9 @@ from todochat.config import Settings
 
 log = logging.getLogger(__name__)
 
-# libpq options asyncpg does not understand; sslmode is translated, the rest are dropped.
-_LIBPQ_ONLY = {
+# libpq options asyncpg does not understand (sslmode is translated first), and `pgbouncer`, our
+# own marker for a pooled URL: all dropped before asyncpg sees the URL.
+_NOT_FOR_ASYNCPG = {
     "sslmode",
     "channel_binding",
     "sslrootcert",
@@ -28,6 +29,7 @@ _LIBPQ_ONLY = {
     "sslkey",
     "gssencmode",
     "target_session_attrs",
+    "pgbouncer",
 }
 EMBEDDED_DATABASE = "todochat"
 POOLED_OPTION = "todochat_pooled"
@@ -44,7 +46,7 @@ def async_url(url: str) -> tuple[URL, dict[str, Any]]:
     if isinstance(sslmode, str) and sslmode not in {"disable", "allow"}:
         # asyncpg takes libpq's mode names for its `ssl` argument.
         connect_args["ssl"] = sslmode
-    for option in _LIBPQ_ONLY:
+    for option in _NOT_FOR_ASYNCPG:
         query.pop(option, None)
     if "connect_timeout" in query:
         connect_args["timeout"] = float(str(query.pop("connect_timeout")))

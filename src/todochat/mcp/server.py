@@ -129,7 +129,10 @@ class TaskList(BaseModel):
 # ---- parameter descriptions: this is what the model reads ---------------------------------
 
 TaskId = Annotated[
-    int, Field(description="The task's id number, as shown in lists (e.g. 3 for '#3').")
+    int,
+    Field(
+        ge=1, le=2**63 - 1, description="The task's id number, as shown in lists (e.g. 3 for '#3')."
+    ),
 ]
 TitleArg = Annotated[
     str, Field(description="Short task title, e.g. 'Buy groceries'. 1-200 characters.")

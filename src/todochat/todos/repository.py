@@ -53,6 +53,22 @@ class TaskRepository:
         )
         return (await self.session.scalars(statement)).one_or_none()
 
+    async def toggle_task(self, task_id: int) -> Task | None:
+        """Flip done/not done in one statement (so concurrent toggles each flip once)."""
+        statement = (
+            update(Task)
+            .where(Task.id == task_id, Task.user_id == self.user_id)
+            .values(
+                completed=~Task.completed,
+                # The right-hand side sees the row as it was: done before → cleared now.
+                completed_at=case((Task.completed, None), else_=func.now()),
+                updated_at=func.now(),
+            )
+            .returning(Task)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+        return (await self.session.scalars(statement)).one_or_none()
+
     async def delete_task(self, task_id: int) -> Task | None:
         """Delete the task and return what it was, or None if not the user's."""
         statement = (

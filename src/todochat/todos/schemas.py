@@ -83,6 +83,14 @@ class TaskFilter(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_means_unset(cls, data: object) -> object:
+        # Forms and query builders send `?priority=&due=` for "no filter".
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if value != ""}
+        return data
+
     status: Status = "all"
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
     tag: str | None = None

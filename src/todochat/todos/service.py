@@ -47,7 +47,10 @@ class TaskService:
         if "due_at" in changes:
             changes["due_at"] = self._aware(changes["due_at"])
         if "completed" in changes:
-            changes["completed_at"] = func.now() if changes["completed"] else None
+            # Completing a task already done keeps when it was done.
+            changes["completed_at"] = (
+                func.coalesce(Task.completed_at, func.now()) if changes["completed"] else None
+            )
         if not changes:
             return await self.get_task(task_id)
         task = await self.repo.update_task(task_id, changes)
@@ -61,8 +64,10 @@ class TaskService:
 
     async def toggle_task(self, task_id: int) -> Task:
         """Flip the task between done and not done."""
-        task = await self.get_task(task_id)
-        return await self.set_completed(task_id, not task.completed)
+        task = await self.repo.toggle_task(task_id)
+        if task is None:
+            raise TaskNotFound(task_id)
+        return task
 
     async def delete_task(self, task_id: int) -> Task:
         """Delete the task; returns what was deleted."""

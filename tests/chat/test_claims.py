@@ -1,0 +1,83 @@
+"""Claims, keys and quotas at their edges (found by review): each case once failed."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.chat.conftest import MakeApp
+
+
+async def test_sequential_turns_are_never_busy_even_with_a_fast_heartbeat(
+    make_app: MakeApp,
+) -> None:
+    """The heartbeat stops before the reply is stored, so it cannot re-claim a finished turn."""
+    async with make_app(turn_claim_seconds=0.03) as chat:  # a beat every 10 ms
+        account = await chat.signup()
+        first = await chat.say(account, "add a task to buy milk")
+        statuses = []
+        for index in range(25):
+            response = await chat.chat(
+                account, f"add a task to buy thing {index}", first["conversation_id"]
+            )
+            statuses.append(response.status_code)
+    assert statuses == [200] * 25
+
+
+async def test_refused_turns_do_not_use_up_the_quota(make_app: MakeApp) -> None:
+    async with make_app(turns_per_minute=2) as chat:
+        account = await chat.signup()
+        refused = [(await chat.chat(account, "hello", 999_999_999)).status_code for _ in range(3)]
+        assert refused == [404, 404, 404]
+        accepted = [(await chat.chat(account, "hello")).status_code for _ in range(2)]
+        assert accepted == [200, 200]
+        over = await chat.chat(account, "hello")
+        assert over.status_code == 429
+
+
+async def test_an_expired_key_is_a_new_request_that_really_runs(
+    make_app: MakeApp, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """After the key expires, its ledgered task changes are forgotten too: nothing is 'replayed'."""
+    async with make_app() as chat:
+        account = await chat.signup()
+        headers = {**account.headers, "Idempotency-Key": "weekly-milk"}
+        body = {"message": "add a task to buy milk"}
+        first = await chat.client.post(account.url("/chat"), json=body, headers=headers)
+        task_id = first.json()["tool_calls"][0]["result"]["task_id"]
+        await chat.client.delete(account.url(f"/tasks/{task_id}"), headers=account.headers)
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                text(
+                    "UPDATE idempotency_record SET created_at = now() - interval '25 hours' "
+                    "WHERE user_id = :user_id"
+                ),
+                {"user_id": account.id},
+            )
+        again = await chat.client.post(account.url("/chat"), json=body, headers=headers)
+        assert again.status_code == 200
+        listing = await chat.client.get(account.url("/tasks"), headers=account.headers)
+    [task] = listing.json()["items"]
+    assert task["title"] == "Buy milk"
+    assert task["id"] != task_id
+    assert again.json()["tool_calls"][0]["result"]["task_id"] == task["id"]
+
+
+async def test_concurrent_toggles_each_flip_once(make_app: MakeApp) -> None:
+    async with make_app() as chat:
+        account = await chat.signup()
+        created = await chat.client.post(
+            account.url("/tasks"), json={"title": "Flip me"}, headers=account.headers
+        )
+        path = account.url(f"/tasks/{created.json()['id']}/complete")
+        responses = await asyncio.gather(
+            *(chat.client.patch(path, headers=account.headers) for _ in range(10))
+        )
+        final = await chat.client.get(
+            account.url(f"/tasks/{created.json()['id']}"), headers=account.headers
+        )
+    states = sorted(response.json()["completed"] for response in responses)
+    assert states == [False] * 5 + [True] * 5
+    assert final.json()["completed"] is False
