@@ -29,8 +29,10 @@ lint: $(VENV)/.dev  ## ruff, mypy and the layering contracts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-eval: $(VENV)/.runtime  ## The offline model's evaluation set through the real chat endpoint (>= 95%)
+eval: $(VENV)/.runtime  ## The offline model's evaluation sets through the real chat endpoint (>= 95% each)
 	$(BIN)/python eval/run.py --threshold 0.95
+	$(BIN)/python eval/run.py --threshold 0.95 --cases eval/heldout.json
+	$(BIN)/python eval/run.py --threshold 0.95 --cases eval/heldout_b4.json
 
 bench: $(VENV)/.dev  ## Benchmarks against a throwaway database (BENCH_ARGS=--full for the 10,000-turn memory run)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -147,3 +147,111 @@ async def test_finished_stuff_never_touches_a_pending_finish_task() -> None:
     seed(chat, "Finish the report")
     await chat.say("clear out the finished stuff")
     assert titles(chat) == ["Finish the report"]
+
+
+# --- batch 4 (eval/heldout_b4.json) -------------------------------------------------------------
+
+
+def test_a_closing_thank_you_is_not_part_of_the_title() -> None:
+    intent = understand("Could you add a task to schedule a haircut next week? Thank you so much!")
+    [task] = intent.new_tasks
+    assert task.title == "Schedule a haircut"
+    assert task.due == "next week"
+
+
+@pytest.mark.parametrize("message", ["laundry done ✅", "laundry done 🎉", "✅ done with laundry"])
+def test_emoji_do_not_hide_the_request(message: str) -> None:
+    intent = understand(message)
+    assert intent.action == Action.COMPLETE
+    assert intent.target.name == "laundry"
+
+
+def test_a_new_task_keeps_its_emoji() -> None:
+    [task] = understand("add water the plants 🌱").new_tasks
+    assert task.title == "Water the plants 🌱"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "oops, task 3 isn't actually done",
+        "task 3 is not really finished",
+        "task 3 hasn't been completed yet",
+    ],
+)
+def test_a_denial_reopens_and_never_completes(message: str) -> None:
+    intent = understand(message)
+    assert intent.action == Action.REOPEN
+    assert intent.target.ids == [3]
+
+
+def test_never_mind_before_a_request_is_only_a_lead_in() -> None:
+    intent = understand("nvm delete it")
+    assert intent.action == Action.DELETE and intent.target.pronoun
+
+
+@pytest.mark.parametrize("message", ["what did I finish this week?", "what have I done today?"])
+def test_when_something_was_done_is_not_a_due_filter(message: str) -> None:
+    found = understand(message).filter
+    assert found.status == "completed"
+    assert found.due is None
+
+
+async def test_a_short_noun_question_searches() -> None:
+    chat = Chat()
+    seed(chat, "Buy milk", "Call mom")
+    text = await chat.say("milk?")
+    assert "Buy milk" in text and "Call mom" not in text
+    assert titles(chat) == ["Buy milk", "Call mom"]
+
+
+@pytest.mark.parametrize("message", ["what?", "really?", "huh?"])
+async def test_a_bare_question_word_is_not_a_search(message: str) -> None:
+    chat = Chat()
+    seed(chat, "Buy milk")
+    text = await chat.say(message)
+    assert "didn't understand" in text
+
+
+@pytest.mark.parametrize("message", ["undo", "undo that", "scratch that", "take that back"])
+async def test_undo_an_add_deletes_it(message: str) -> None:
+    chat = Chat()
+    seed(chat, "Call mom")
+    await chat.say("add buy milk")
+    await chat.say(message)
+    assert titles(chat) == ["Call mom"]
+
+
+async def test_undo_a_completion_reopens() -> None:
+    chat = Chat()
+    seed(chat, "Buy milk", "Call mom")
+    await chat.say("complete task 1")
+    await chat.say("undo")
+    assert [t["completed"] for t in chat.store.tasks.values()] == [False, False]
+
+
+async def test_undo_a_delete_adds_it_back() -> None:
+    chat = Chat()
+    seed(chat, "Buy milk", priority="high", tags=["shopping"])
+    await chat.say("delete the milk task")
+    assert titles(chat) == []
+    await chat.say("undo")
+    [task] = chat.store.tasks.values()
+    assert (task["title"], task["priority"], task["tags"]) == ("Buy milk", "high", ["shopping"])
+
+
+async def test_undo_a_rename_restores_the_title() -> None:
+    chat = Chat()
+    seed(chat, "Buy milk", "Call mom")
+    await chat.say("rename buy milk to buy oat milk")
+    assert titles(chat) == ["Buy oat milk", "Call mom"]
+    await chat.say("undo")
+    assert titles(chat) == ["Buy milk", "Call mom"]
+
+
+async def test_undo_with_nothing_changed_changes_nothing() -> None:
+    chat = Chat()
+    seed(chat, "Buy milk")
+    text = await chat.say("undo")
+    assert "nothing to undo" in text
+    assert titles(chat) == ["Buy milk"]

@@ -17,6 +17,7 @@ class Action(StrEnum):
     UPDATE = "update"
     SELECT = "select"  # a bare answer to "which one?" ("the second one", "#4", "yes")
     CANCEL = "cancel"
+    UNDO = "undo"  # "undo", "scratch that": reverse the last change
     GREET = "greet"
     THANKS = "thanks"
     HELP = "help"

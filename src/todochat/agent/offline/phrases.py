@@ -217,7 +217,8 @@ def group_phrase(text: str) -> Filter | None:
 # --- list filters ------------------------------------------------------------------------------
 
 _COMPLETED_WORDS = re.compile(
-    r"\b(?:completed|complete|finished|done|ticked|checked\s+off|accomplished|achieved|closed|crossed\s+off)\b",
+    r"\b(?:completed|complete|finished|done|ticked|checked\s+off|accomplished|achieved|closed|crossed\s+off"
+    r"|(?:did|have)\s+i\s+(?:already\s+)?(?:finish|complete|do|get\s+done|tick\s+off|check\s+off))\b",
     re.I,
 )
 _PENDING_WORDS = re.compile(
@@ -331,6 +332,9 @@ def parse_filter(text: str, *, default_status: str = "all") -> Filter:
         found.status = "pending"
     elif _ALL_WORDS.search(text):
         found.status = "all"
+    if found.status == "completed" and found.due and not re.search(r"\bdue\b", text, re.I):
+        # "what did I finish this week?": when it was done, which no filter knows; not a due date
+        found.due, found.tomorrow = None, False
     return found
 
 

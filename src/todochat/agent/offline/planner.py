@@ -13,10 +13,10 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from . import reply, resolve, slots
-from .history import MUTATING_TOOLS, Conversation, ToolStep
+from .history import MUTATING_TOOLS, Conversation, ToolStep, Turn
 from .intent import TARGETED, Action, Changes, Intent, Target
 from .phrases import parse_new_tasks, parse_target
-from .understand import normalize, understand
+from .understand import lookup, normalize, understand
 
 LIST_LIMIT = 100  # the tools' page size cap; enough to find a task by name
 MAX_BULK = 20  # changes per request; more would be a surprise to the user and to rate limits
@@ -186,6 +186,9 @@ def _plan_cancel(situation: Situation) -> Step:
 
 
 def _plan_unknown(situation: Situation) -> Step:
+    search = lookup(situation.convo.current.user)
+    if search is not None:
+        return _plan_list(replace(situation, intent=search))  # "milk?": is it on the list?
     return say(reply.UNKNOWN)
 
 
@@ -202,6 +205,69 @@ def _plan_select(situation: Situation) -> Step:
     if not tasks:
         return say(reply.UNKNOWN)
     return say(reply.ask_what_to_do(tasks, situation.zone))
+
+
+# --- undo ------------------------------------------------------------------------------------
+
+
+def _restore_arguments(old: Task, fields: list[str]) -> dict[str, Any]:
+    """The arguments putting back the given fields of a task as it was."""
+    arguments: dict[str, Any] = {}
+    for key in fields:
+        if key == "due":
+            arguments["due"] = old.get("due_at") or ""
+        elif key == "description":
+            arguments["description"] = old.get("description") or ""
+        elif key in ("title", "priority", "tags") and old.get(key) is not None:
+            arguments[key] = old[key]
+    return arguments
+
+
+def _undo_calls(convo: Conversation) -> list[ToolCall] | None:
+    """Calls reversing the last turn that changed anything ([] if none did; None if unknown)."""
+    earlier = convo.turns[:-1]
+    for index in range(len(earlier) - 1, -1, -1):
+        turn = earlier[index]
+        if not turn.changed:
+            continue
+        looked = Turn(turn.user, [s for s in turn.steps if s.name == "list_tasks"])
+        before = Conversation([*earlier[:index], looked]).known_tasks()
+        calls = []
+        for step in reversed([s for s in turn.steps if s.name in MUTATING_TOOLS and s.ok]):
+            task_id, result = step.task_id, step.result or {}
+            old = before.get(task_id) if task_id is not None else None
+            if step.name == "add_task":
+                calls.append(ToolCall("delete_task", {"task_id": task_id}))
+            elif step.name == "complete_task":
+                again = result.get("status") == "reopened"
+                calls.append(ToolCall("complete_task", {"task_id": task_id, "completed": again}))
+            elif old is None:
+                return None  # how it was before is not known
+            elif step.name == "delete_task":
+                fields = ["title", "description", "priority", "tags", "due"]
+                calls.append(ToolCall("add_task", _restore_arguments(old, fields)))
+            else:
+                fields = [k for k in step.arguments if k != "task_id"]
+                arguments = _restore_arguments(old, fields)
+                calls.append(ToolCall("update_task", {"task_id": task_id, **arguments}))
+        return calls
+    return []
+
+
+def _plan_undo(situation: Situation) -> Step:
+    done = [s for s in situation.steps if s.name in MUTATING_TOOLS]
+    if done:
+        lines = [reply.confirm(s, situation.zone) for s in done]
+        return say("Undone. " + "\n".join(lines))
+    calls = _undo_calls(situation.convo)
+    if calls is None:
+        return say(
+            "I can't tell how that task was before, so I haven't changed anything. "
+            "Tell me what to change back (e.g. “rename task 2 to Call mom”)."
+        )
+    if not calls:
+        return say("There's nothing to undo: I haven't changed anything in this conversation.")
+    return call(*calls)
 
 
 # --- adding ------------------------------------------------------------------------------------
@@ -510,6 +576,7 @@ PLANNERS: dict[Action, Callable[[Situation], Step]] = {
     Action.UPDATE: _plan_change,
     Action.SELECT: _plan_select,
     Action.CANCEL: _plan_cancel,
+    Action.UNDO: _plan_undo,
     Action.GREET: _plan_greet,
     Action.THANKS: _plan_thanks,
     Action.HELP: _plan_help,

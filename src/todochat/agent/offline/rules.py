@@ -50,11 +50,20 @@ _NOT_A_TARGET_RE = re.compile(
 )
 
 
+# "task 3 isn't actually done": a denial just before the state word turns it around.
+_DENIED_RE = re.compile(
+    r"(?:\bnot|n't|\bnever|\bno\s+longer)(?:\s+(?:yet|really|actually|quite|fully|totally|even))*$",
+    re.I,
+)
+
+
 def _targeted(action: Action) -> Builder:
     def build(match: re.Match[str]) -> Intent | None:
         said = match.group("target")
         if _NOT_A_TARGET_RE.match(said) and group_phrase(said) is None:
             return None  # "which tasks are done" asks; it does not tell
+        if action == Action.COMPLETE and _DENIED_RE.search(said):
+            return None  # never complete what the user says is not done
         target = parse_target(match.group("target"))
         return Intent(action, target=target)
 
@@ -365,6 +374,14 @@ RULES: list[Rule] = [
         r"^(?:yes+|yeah|yep|yup|ya|sure|correct|right|exactly|that'?s\s+(?:it|right|the\s+one|correct)|do\s+it|go\s+ahead|confirm(?:ed)?|please\s+do|y)$",
         _affirm,
     ),
+    # "undo", "scratch that", "revert my last change": reverse whatever was changed last.
+    _rule(
+        "undo",
+        r"^(?:(?:undo|revert|reverse|roll\s*back|scratch)(?:\s+(?:that|this|it|the\s+change"
+        r"|(?:the|my|your)\s+last\s+(?:change|action|thing|step|one|edit)"
+        r"|what\s+you\s+(?:just\s+)?did))?|take\s+(?:that|it)\s+back)$",
+        _simple(Action.UNDO),
+    ),
     # Questions about the list come before "… done" so "what have I completed?" lists.
     _rule(
         "count",
@@ -635,8 +652,9 @@ RULES: list[Rule] = [
         "not-done",
         r"^"
         + _T
-        + r"\s+(?:is\s+not|was\s+not|isn'?t|wasn'?t|is\s+actually\s+not|is\s+still\s+not)"
-        + r"\s+(?:yet\s+|really\s+)?(?:done|finished|complete|completed)"
+        + r"\s+(?:is\s+not|was\s+not|isn'?t|wasn'?t|is\s+actually\s+not|is\s+still\s+not"
+        + r"|are\s+not|aren'?t|weren'?t|hasn'?t\s+been|haven'?t\s+been)"
+        + r"\s+(?:(?:yet|really|actually|quite|fully|totally|even)\s+)*(?:done|finished|complete|completed)"
         + r"(?:\s+yet|\s+after\s+all)?$",
         _targeted(Action.REOPEN),
     ),

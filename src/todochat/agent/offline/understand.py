@@ -8,15 +8,15 @@ from functools import cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .intent import TARGETED, Action, Intent
-from .phrases import parse_target
+from .intent import TARGETED, Action, Filter, Intent
+from .phrases import clean_name, parse_target
 from .rules import OPEN_ENDED, RULES
 
-__all__ = ["Action", "Intent", "normalize", "understand"]
+__all__ = ["Action", "Intent", "lookup", "normalize", "understand"]
 
 _LEAD_RE = re.compile(
     r"^(?:(?:hey|hi|hello|ok(?:ay)?|ok so|so|um+|uh+|hmm+|well|alright|right|now|also|and|then|no|nah|nope"
-    r"|oh|ah"
+    r"|oh|ah|nvm|never\s*mind|nevermind"
     r"|actually|wait|oops|sorry|no wait|oh wait|btw|by the way|one more thing|another thing"
     r"|yo|great|cool|thanks|thank you|todochat|assistant|bot|yes|yeah|yep|yup|sure)\b[\s,!.:-]*"
     r"|(?:please|pls|plz|kindly|just|quickly)\b\s*"
@@ -28,6 +28,8 @@ _LEAD_RE = re.compile(
 )
 _TRAIL_RE = re.compile(
     r"(?:[\s,]+(?:please|pls|plz|for\s+me|thanks|thank\s+you|thx|ty|if\s+you\s+can|now|asap\s*please|instead|then|too|as\s+well)"
+    r"|[\s,.!?;-]+(?:thanks?|thank\s+you|thx|ty|cheers)(?:\s+(?:so|very)\s+much|\s+a\s+lot"
+    r"|\s+again|\s+in\s+advance|\s+(?:mate|buddy|man))*"
     r"|\s*[.!?]+|\s*:\)|\s*🙏)\s*$",
     re.I,
 )
@@ -163,8 +165,48 @@ def _from_rules(text: str) -> Intent | None:
     return None
 
 
+# Pictographs, dingbats and their joiners: "laundry done ✅", "thanks 👍".
+_EMOJI_RE = re.compile(
+    r"[\u2190-\u21ff\u2300-\u23ff\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff\ufe0f\u200d]+"
+)
+
+
+def _without_emoji(text: str) -> str:
+    return re.sub(r"\s+", " ", _EMOJI_RE.sub(" ", text)).strip()
+
+
+# A short noun phrase asked as a question ("milk?", "dentist appointment?"): look it up.
+_LOOKUP_RE = re.compile(
+    r"^(?!(?:what|why|how|who|where|when|which|huh|eh|really|seriously|is|are|do|does|did|can"
+    r"|could|will|would|should|and|or|so|then|ok|okay|sure|right|yes|no|me|you|it|that|this"
+    r"|anything|something|everything|hello|hi|hey)\b)"
+    r"(?P<q>[\w'&-]+(?:\s+[\w'&-]+){0,2})\s*\?+$",
+    re.I,
+)
+
+
+def lookup(message: str) -> Intent | None:
+    """A search for a message no rule understood that is a short noun question ("milk?")."""
+    match = _LOOKUP_RE.match(
+        _light(_without_emoji(message)) + "?" if message.strip().endswith("?") else ""
+    )
+    query = clean_name(match.group("q")) if match else ""
+    return Intent(Action.LIST, filter=Filter(query=query)) if query else None
+
+
 def understand(message: str) -> Intent:
     """Read one user message into an intent (UNKNOWN when no rule fits)."""
+    plain = _without_emoji(message)
+    if plain and plain != message.strip():
+        intent = _understand(plain)
+        if intent.action == Action.ADD:
+            kept = _understand(message)  # a new task keeps its emoji in the title
+            return kept if kept.action == Action.ADD else intent
+        return intent
+    return _understand(message)
+
+
+def _understand(message: str) -> Intent:
     light = _light(message)
     for rule in RULES:
         if rule.name in _SMALL_TALK and (match := rule.pattern.match(light)):
