@@ -218,13 +218,11 @@ def build_mcp(
                 digest = call_hash(signature, principal.occurrences[signature])
                 principal.occurrences[signature] += 1
                 change.replayed = await recorded_result(
-                    tasks.repo.session, principal.user_id, key, digest
+                    tasks.session, principal.user_id, key, digest
                 )
             yield tasks, principal, change
             if key is not None and change.replayed is None and change.result is not None:
-                await record_result(
-                    tasks.repo.session, principal.user_id, key, digest, change.result
-                )
+                await record_result(tasks.session, principal.user_id, key, digest, change.result)
 
     def due_at(due: str | None, principal: Principal) -> Any:
         return None if due is None or not due.strip() else parse_due(due, principal.time_zone)

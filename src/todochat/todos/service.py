@@ -20,6 +20,9 @@ class TaskService:
     """One user's tasks: every operation is scoped to `user_id`."""
 
     def __init__(self, session: AsyncSession, user_id: uuid.UUID, time_zone: str = "UTC") -> None:
+        # The unit of work this service works in: adapters add their own rows to it (the
+        # idempotency record, the tool-call ledger) so they commit with the task change.
+        self.session = session
         self.repo = TaskRepository(session, user_id)
         self.user_id = user_id
         self.zone = ZoneInfo(time_zone)

@@ -40,12 +40,12 @@ async def create_task(
     keys = IdempotencyStore(request.app.state.sessionmaker, tasks.user_id)
     fingerprint = request_fingerprint("POST", "tasks", data.model_dump(mode="json"))
     # Same transaction as the insert: the task and the recorded outcome commit together.
-    claim = await keys.claim_in(tasks.repo.session, check_key(idempotency_key), fingerprint)
+    claim = await keys.claim_in(tasks.session, check_key(idempotency_key), fingerprint)
     if isinstance(claim, Replay):
         return JSONResponse(claim.body, status_code=claim.status_code)
     task = await tasks.create_task(data)
     body = TaskRead.model_validate(task).model_dump(mode="json")
-    await keys.complete(tasks.repo.session, idempotency_key, status.HTTP_201_CREATED, body)
+    await keys.complete(tasks.session, idempotency_key, status.HTTP_201_CREATED, body)
     return task
 
 
