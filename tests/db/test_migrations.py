@@ -39,3 +39,31 @@ async def test_upgrade_from_empty_then_downgrade_to_base(empty_database_url: str
     assert await _tables(empty_database_url) == {"alembic_version"}
     upgrade(empty_database_url)
     assert "task" in await _tables(empty_database_url)
+
+
+async def test_concurrent_upgrades_migrate_once(empty_database_url: str) -> None:
+    """Several instances starting at once: the advisory lock lets one migrate, the others wait.
+
+    Real processes: Alembic keeps its context in module globals, so threads would not do.
+    """
+    import asyncio
+    import os
+    import sys
+    from pathlib import Path
+
+    todochat = str(Path(sys.executable).parent / "todochat")
+    env = {**os.environ, "DATABASE_URL": empty_database_url}
+    processes = [
+        await asyncio.create_subprocess_exec(
+            todochat,
+            "db",
+            "upgrade",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        for _ in range(4)
+    ]
+    outputs = await asyncio.gather(*(process.communicate() for process in processes))
+    assert [process.returncode for process in processes] == [0, 0, 0, 0], outputs
+    assert "task" in await _tables(empty_database_url)
