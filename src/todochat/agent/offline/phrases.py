@@ -60,6 +60,14 @@ ID_RE = re.compile(
     r"((?:\s*(?:,|and|&|or)\s*#?\s*\d+\b)*)",
     re.I,
 )
+_NUMBER_WORDS = {
+    w: i + 1 for i, w in enumerate("one two three four five six seven eight nine ten".split())
+}
+_WORD_NUMBER_RE = re.compile(
+    r"^(?:the\s+)?(?:(?:task|todo|item|entry)\s+(?:number\s+|no\.?\s*)?|number\s+|no\.\s*)"
+    r"(?P<n>one|two|three|four|five|six|seven|eight|nine|ten)(?:\s+(?:one|task|item|on\s+the\s+list))?$",
+    re.I,
+)
 _BARE_IDS_RE = re.compile(r"^#?\s*(\d+)((?:\s*(?:,|and|&)\s*#?\s*\d+)*)$")
 _SPAN_RE = re.compile(
     r"\b(?:the\s+)?(?P<which>first|last|top|bottom)\s+(?P<n>two|three|four|five|[2-5])\b", re.I
@@ -75,8 +83,10 @@ _PRONOUN_RE = re.compile(
     re.I,
 )
 _EVERY_SHOWN_RE = re.compile(
-    r"^(?:both(?:\s+of\s+them)?|all\s+of\s+them|all\s+(?:those|these|three|four|five)|them(?:\s+all)?"
-    r"|these|those|them\s+both|all\s+the\s+above|each\s+of\s+them)$",
+    r"^(?:both(?:\s+of\s+(?:them|those|these))?|all\s+of\s+(?:them|those|these)"
+    r"|all\s+(?:those|these|three|four|five)|them(?:\s+all)?|(?:the\s+)?two\s+of\s+them"
+    r"|(?:these|those)(?:\s+(?:two|three|four|five|ones|tasks))?|them\s+both|all\s+the\s+above"
+    r"|each\s+of\s+(?:them|those|these)|every\s+one\s+of\s+(?:them|those|these))$",
     re.I,
 )
 _GROUP_RE = re.compile(
@@ -124,14 +134,16 @@ def parse_target(text: str) -> Target:
     if match := ID_RE.search(text):
         target.ids = id_numbers(match.group(1), match.group(2))
         return target
+    if match := _WORD_NUMBER_RE.match(text):
+        # "number two", "item number five": a number spelt out is a place in the list shown.
+        target.positions = [_NUMBER_WORDS[match.group("n").lower()]]
+        return target
     if _PRONOUN_RE.match(text):
         target.pronoun = True
         return target
     if _EVERY_SHOWN_RE.match(text):
         target.every_shown = True
-        target.shown_count = (
-            2 if text.lower().startswith("both") or text.lower() == "them both" else None
-        )
+        target.shown_count = 2 if re.search(r"\b(?:both|two)\b", text, re.I) else None
         return target
     if match := _SPAN_RE.search(text):
         count = _COUNTS[match.group("n").lower()]
@@ -218,7 +230,9 @@ def group_phrase(text: str) -> Filter | None:
 
 _COMPLETED_WORDS = re.compile(
     r"\b(?:completed|complete|finished|done|ticked|checked\s+off|accomplished|achieved|closed|crossed\s+off"
-    r"|(?:did|have)\s+i\s+(?:already\s+)?(?:finish|complete|do|get\s+done|tick\s+off|check\s+off))\b",
+    r"|finali[sz]ed|wrapped\s+up|knocked\s+off|got\s+through"
+    r"|(?:did|have)\s+i\s+(?:already\s+)?(?:finish|complete|do|get\s+done|tick\s+off|check\s+off"
+    r"|finali[sz]e|wrap\s+up))\b",
     re.I,
 )
 _PENDING_WORDS = re.compile(

@@ -16,7 +16,7 @@ from . import reply, resolve, slots
 from .history import MUTATING_TOOLS, Conversation, ToolStep, Turn
 from .intent import TARGETED, Action, Changes, Intent, Target
 from .phrases import parse_new_tasks, parse_target
-from .understand import lookup, normalize, understand
+from .understand import lookup, normalize, split_requests, understand
 
 LIST_LIMIT = 100  # the tools' page size cap; enough to find a task by name
 MAX_BULK = 20  # changes per request; more would be a surprise to the user and to rate limits
@@ -78,9 +78,41 @@ class Situation:
 
 def next_step(convo: Conversation, zone: tzinfo) -> Step:
     """Decide the next step of the current turn."""
+    parts = split_requests(convo.current.user)
+    if parts:
+        return _sequence(convo, parts, zone)
+    return _single_step(convo, zone)
+
+
+def _single_step(convo: Conversation, zone: tzinfo) -> Step:
     intent = understand(convo.current.user)
     situation = _follow_up(Situation(convo, intent, zone))
     return PLANNERS[situation.intent.action](situation)
+
+
+def _sequence(convo: Conversation, parts: list[str], zone: tzinfo) -> Step:
+    """Several requests in one message, carried out one after the other.
+
+    The steps of this turn are replayed: each request is planned on the tool results that
+    followed it, so the whole stays a pure function of the conversation.
+    """
+    steps = convo.current.steps
+    earlier = convo.turns[:-1]
+    start = 0
+    answers = []
+    for part in parts:
+        used = 0
+        while True:
+            sub = Conversation([*earlier, Turn(part, steps[start : start + used])])
+            step = _single_step(sub, zone)
+            if step.text is not None:
+                answers.append(step.text)
+                start += used
+                break
+            if start + used >= len(steps):
+                return step
+            used += len(step.calls)
+    return say("\n".join(answers))
 
 
 # --- follow-ups ("the second one", "yes") ------------------------------------------------------

@@ -393,6 +393,16 @@ RULES: list[Rule] = [
         r"^(?:do\s+i\s+have\s+|is\s+there\s+|are\s+there\s+|have\s+i\s+got\s+|got\s+)?(?:any|anything|something)\s*(?:tasks?|todos?|items?|things?|reminders?)?\s+(?:about|regarding|related\s+to|for|on|with|mentioning|involving|concerning|to\s+do\s+with|that\s+mentions?|called|named)\s+(?P<q>.+)$",
         _search,
     ),
+    # "what's the dentist task?", "show me the report task": that one task in detail.
+    _rule(
+        "whats-the-task",
+        r"^(?:what(?:'s|\s+is|s)|show\s+me|tell\s+me\s+about)\s+(?:the\s+|my\s+)"
+        r"(?!(?:next|latest|newest|oldest|most|top|current|main|biggest|first|last|important|urgent"
+        r"|priority|due|overdue|pending|completed|finished|done)\b)"
+        + _T
+        + r"\s+(?:task|todo|to-do|item|reminder)$",
+        _ask_about,
+    ),
     _rule(
         "whats-pending",
         r"^(?:what(?:'s|\s+is|\s+are|'re|s)?|which|whats)\s+(?:(?:are|is)\s+)?(?:still\s+)?(?:left|pending|remaining|open|outstanding|unfinished|incomplete|not\s+done|undone|on\s+(?:my\s+)?(?:plate|agenda)|next|up|to\s+do|due|overdue|late|urgent|important|high|low|completed|done|finished|tagged|on\s+(?:my|the)\s+list|in\s+my\s+list|my|the|all|in|on|there)\b.*$",
@@ -400,12 +410,12 @@ RULES: list[Rule] = [
     ),
     _rule(
         "what-do-i-have",
-        r"^(?:what|which|anything)\s+(?:else\s+)?(?:do|did|have|should|must|shall)\s+i\b.*$",
+        r"^(?:what|which|anything)\s+(?:else\s+)?(?:do|did|have|should|must|shall|am)\s+i\b.*$",
         _list_any,
     ),
     _rule(
         "anything-due",
-        r"^(?:anything|is\s+anything|is\s+there\s+anything|do\s+i\s+have\s+anything|any\s+tasks?|got\s+anything|something)\s+(?:due|overdue|late|pending|left|urgent|scheduled|for\s+today|today|tomorrow|this\s+week|tagged|with|high|open)\b.*$",
+        r"^(?:anything|is\s+anything|is\s+there\s+anything|do\s+i\s+have\s+anything|any\s+tasks?|got\s+anything|something)\s+(?:due|overdue|late|pending|left|urgent|scheduled|for\s+today|today|tomorrow|this\s+week|tagged|with|high|low|medium|important|open)\b.*$",
         _list,
     ),
     _rule(

@@ -297,7 +297,7 @@ def take_quoted(text: str) -> tuple[str | None, str]:
 def strip_quotes(text: str) -> str:
     """Remove surrounding quotes and stray punctuation."""
     text = text.strip().strip(",;:.!? ")
-    while len(text) >= 2 and text[0] in "\"'“\u2018" and text[-1] in "\"'”\u2019":
+    while len(text) >= 2 and text[0] in "\"'`“\u2018«" and text[-1] in "\"'`”\u2019»":
         text = text[1:-1].strip()
     return text
 

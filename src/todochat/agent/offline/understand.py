@@ -17,13 +17,19 @@ __all__ = ["Action", "Intent", "lookup", "normalize", "understand"]
 _LEAD_RE = re.compile(
     r"^(?:(?:hey|hi|hello|ok(?:ay)?|ok so|so|um+|uh+|hmm+|well|alright|right|now|also|and|then|no|nah|nope"
     r"|oh|ah|nvm|never\s*mind|nevermind"
-    r"|actually|wait|oops|sorry|no wait|oh wait|btw|by the way|one more thing|another thing"
+    r"|actually|wait|oops|sorry(?!\s+to\s+(?:bother|trouble))|no wait|oh wait|btw|by the way|one more thing|another thing"
     r"|yo|great|cool|thanks|thank you|todochat|assistant|bot|yes|yeah|yep|yup|sure)\b[\s,!.:-]*"
     r"|(?:please|pls|plz|kindly|just|quickly)\b\s*"
-    r"|(?:can|could|would|will|wld)\s+(?:you|u|ya)\s+(?:please\s+|pls\s+|kindly\s+)?"
+    r"|(?:can|could|would|will|wld)\s+(?:you|u|ya)\s+(?:please\s+|pls\s+|kindly\s+|possibly\s+|maybe\s+|just\s+)?"
     r"|(?:i'?d|i\s+would)\s+like\s+(?:you\s+)?to\s+|i\s+(?:want|wanna)\s+(?:you\s+)?(?:to\s+)?"
     r"|(?:let'?s|lets)\s+|go\s+ahead\s+and\s+|help\s+me\s+(?=add|list|show|find|delete|remove)"
-    r"|i'?m\s+going\s+to\s+(?=add|delete|remove|mark)|(?:do\s+)?me\s+a\s+favou?r\s+and\s+)",
+    r"|i'?m\s+going\s+to\s+(?=add|delete|remove|mark)|(?:do\s+)?me\s+a\s+favou?r\s+and\s+"
+    r"|(?:if\s+(?:it'?s|it\s+is)\s+not\s+too\s+much\s+(?:trouble|bother)|if\s+you\s+(?:don'?t|do\s+not)"
+    r"\s+mind|if\s+(?:possible|you\s+can|you\s+could)|when\s+you\s+(?:get|have)\s+a\s+(?:chance|moment|sec(?:ond)?|minute)"
+    r"|sorry\s+to\s+(?:bother|trouble)\s+you(?:\s+again)?)\b[\s,]*"
+    r"|(?:(?:would|could|will)\s+you\s+)?be\s+(?:so\s+kind|kind\s+enough|good\s+enough)\s+(?:as\s+)?to\s+"
+    r"|i\s+was\s+(?:wondering|hoping)\s+(?:if|whether)\s+you\s+(?:could|can|would|might)\s+"
+    r"|i\s+(?:just\s+)?(?:wanted|want|need)\s+to\s+(?:let\s+you\s+know|tell\s+you|say)\s+(?:that\s+)?)",
     re.I,
 )
 _TRAIL_RE = re.compile(
@@ -67,13 +73,52 @@ def _known_words() -> frozenset[str]:
     return frozenset(words)
 
 
+# "would you mind deleting …": the request in its plain form ("delete …").
+_MIND_RE = re.compile(
+    r"^(?:(?:would|do|will)\s+(?:you|u)\s+mind|(?:please\s+)?try)\s+(?P<verb>[a-z]+?)(?:ing)\b\s*",
+    re.I,
+)
+_GERUND_STEMS = {
+    "add": "add",
+    "delet": "delete",
+    "remov": "remove",
+    "mark": "mark",
+    "show": "show",
+    "list": "list",
+    "complet": "complete",
+    "renam": "rename",
+    "chang": "change",
+    "updat": "update",
+    "putt": "put",
+    "creat": "create",
+    "mov": "move",
+    "tick": "tick",
+    "check": "check",
+    "clear": "clear",
+    "push": "push",
+    "mak": "make",
+    "sett": "set",
+    "tagg": "tag",
+    "reopen": "reopen",
+    "cancel": "cancel",
+    "cancell": "cancel",
+}
+
+
+def _plain_verb(text: str) -> str:
+    match = _MIND_RE.match(text)
+    if match and (verb := _GERUND_STEMS.get(match.group("verb").lower())):
+        return f"{verb} {text[match.end() :]}".strip()
+    return text
+
+
 def normalize(message: str) -> str:
     """Straighten quotes, squeeze spaces, drop politeness around the request."""
     text = message.replace("\u2019", "'").replace("\u2018", "'").replace("“", '"').replace("”", '"')
     text = _fix_verb(re.sub(r"\s+", " ", text).strip())
     for _ in range(4):
         before = text
-        text = _LEAD_RE.sub("", text, count=1).strip()
+        text = _plain_verb(_LEAD_RE.sub("", _plain_verb(text), count=1).strip())
         text = _TRAIL_RE.sub("", text).strip()
         if text == before:
             break
@@ -95,7 +140,9 @@ _COMPOUND_RE = re.compile(
 )
 _CONTEXT_NOISE_RE = re.compile(
     r"^(?:(?:i\s+haven'?t|i\s+have\s+not|i\s+didn'?t|i\s+did\s+not|i(?:'ve|\s+have|\s+had)?|what\s+about|how\s+about|about|regarding|as\s+for)\s+)+"
-    r"(?:just\s+|already\s+|actually\s+|finally\s+|not\s+)?|\s+(?:yet|already|today|now|after\s+all|anyway)$",
+    r"(?:just\s+|already\s+|actually\s+|finally\s+|not\s+)?(?:(?:finished|completed|done\s+with)\s+)?"
+    r"|\s+(?:yet|already|today|now|after\s+all|anyway|last\s+night|this\s+(?:morning|afternoon)"
+    r"|yesterday|earlier(?:\s+today)?)$",
     re.I,
 )
 
@@ -105,10 +152,13 @@ def _compound(text: str) -> Intent | None:
     match = _COMPOUND_RE.match(text)
     if not match:
         return None
-    command = _from_rules(match.group("command").strip())
+    command = _from_rules(normalize(match.group("command")))
     if command is None or command.action not in TARGETED or not command.target.pronoun:
         return None
-    context = _CONTEXT_NOISE_RE.sub("", normalize(match.group("context"))).strip()
+    last_clause = re.split(r"[,;.!?]+\s*", match.group("context").strip(" ,;.!?"))[-1]
+    context = normalize(last_clause)
+    for _ in range(3):
+        context = _CONTEXT_NOISE_RE.sub("", context).strip()
     said = _from_rules(context)
     if said is not None and said.action in (Action.ADD, Action.LIST):
         return None  # "add buy milk and tag it shopping" is one request
@@ -228,6 +278,69 @@ def _understand(message: str) -> Intent:
     if len(sentences) > 1:
         for sentence in reversed(sentences):
             intent = understand(sentence)
-            if intent.action not in (Action.UNKNOWN, Action.GREET, Action.THANKS, Action.HELP):
+            if intent.action not in _CHATTER:
                 return intent
+    # "So I've been thinking about my week, so would you mind deleting the gym task?": a long
+    # message whose last clause is the request.
+    clauses = [c for c in _CLAUSE_RE.split(sentences[-1] if sentences else text) if c.strip()]
+    if len(clauses) > 1:
+        intent = understand(clauses[-1])
+        if intent.action not in _CHATTER and intent.action != Action.SELECT:
+            return intent
     return Intent(Action.UNKNOWN)
+
+
+_CHATTER = (Action.UNKNOWN, Action.GREET, Action.THANKS, Action.HELP)
+_CLAUSE_RE = re.compile(
+    r"\s*[,;:]\s*(?:(?:and\s+)?so\s+|but\s+)?|\s+-\s+|\s+so\s+(?=can|could|would|will|please)", re.I
+)
+
+
+# "add milk and mark the dentist task done": two requests, each starting with its own verb.
+_SECOND_REQUEST_RE = re.compile(
+    r"(?:\s*[,;]\s*(?:and\s+)?(?:then\s+)?|\s+and\s+(?:then\s+|also\s+)?|\s+then\s+|\.\s+|\s+also\s+)"
+    r"(?=(?:please\s+)?(?:add|create|delete|remove|mark|complete|tick\s+off|rename|change|update"
+    r"|make|set|move|push|postpone|reschedule|show|list|tag|reopen|put)\b)",
+    re.I,
+)
+_NAMES_A_TASK_RE = re.compile(r"\b(?:tasks?|todos?|to-dos?|items?|number)\b|#\s*\d|\b\d+\b", re.I)
+_MULTI = frozenset(
+    {Action.ADD, Action.LIST, Action.COMPLETE, Action.REOPEN, Action.DELETE, Action.UPDATE}
+)
+
+
+def split_requests(message: str) -> list[str] | None:
+    """Two requests in one message, when each half is a whole request on its own."""
+    text = re.sub(r"\s+", " ", message).strip()
+    for match in _SECOND_REQUEST_RE.finditer(text):
+        first, second = text[: match.start()].strip(), text[match.end() :].strip()
+        if not first or not second or _inside_quotes(first):
+            continue
+        one, two = understand(first), understand(second)
+        if one.action not in _MULTI or two.action not in _MULTI:
+            continue
+        if two.target.pronoun or (two.action == Action.UPDATE and two.target.empty):
+            continue  # "add buy milk and tag it shopping" is one request
+        if one.action in TARGETED and one.target.empty:
+            continue
+        if two.action in TARGETED and (
+            two.target.empty or two.target.group or two.target.every_shown
+        ):
+            continue  # a change to many tasks is asked for on its own, never tacked on
+        if (
+            one.action == Action.ADD
+            and two.action in TARGETED
+            and not _NAMES_A_TASK_RE.search(second)
+        ):
+            continue  # "add update the website and remove old posts" is one new task
+        rest = split_requests(second)
+        return [first, *(rest or [second])]
+    return None
+
+
+def _inside_quotes(before: str) -> bool:
+    """True when a quotation opened in this text is not closed yet."""
+    straight = before.count('"') % 2 == 1
+    curly = before.count("“") > before.count("”") or before.count("\u2018") > before.count("\u2019")
+    single = len(re.findall(r"(?:^|\s)'", before)) > len(re.findall(r"'(?=\s|$|[,.;!?])", before))
+    return straight or curly or single
