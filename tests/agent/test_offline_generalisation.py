@@ -412,3 +412,121 @@ async def test_whats_the_task_then_delete_that() -> None:
 def test_backquoted_rename() -> None:
     intent = understand("change the title of task 1 to `Write the annual report`")
     assert intent.changes.title == "Write the annual report"
+
+
+# --- batch 6: state questions, relative moves, day and sort words, verbless state, corrections
+
+
+@pytest.mark.parametrize(
+    ("message", "sort"),
+    [
+        ("most important first", "priority"),
+        ("show my tasks, highest priority first", "priority"),
+        ("show my tasks alphabetically", "title"),
+        ("what's due soonest?", "due"),
+        ("show my tasks by due date", "due"),
+    ],
+)
+def test_sort_words(message: str, sort: str) -> None:
+    intent = understand(message)
+    assert intent.action == Action.LIST
+    assert intent.filter.sort == sort
+
+
+def test_day_after_tomorrow_is_its_own_day() -> None:
+    found = understand("what's due the day after tomorrow?").filter
+    assert (found.due, found.day, found.tomorrow) == ("week", 2, False)
+
+
+@pytest.mark.parametrize(
+    ("message", "name"),
+    [
+        ("is the dentist thing done?", "dentist"),
+        ("did I finish the report?", "report"),
+        ("have I done the laundry yet?", "laundry"),
+        ("is the gym task still pending?", "gym"),
+    ],
+)
+def test_state_questions_only_look(message: str, name: str) -> None:
+    intent = understand(message)
+    assert intent.action == Action.LIST and intent.about
+    assert intent.target.name == name
+
+
+@pytest.mark.parametrize(
+    "message", ["is everything done?", "are all my tasks done?", "did I finish anything today?"]
+)
+def test_state_questions_about_everything_list(message: str) -> None:
+    intent = understand(message)
+    assert intent.action == Action.LIST and not intent.about
+
+
+@pytest.mark.parametrize(
+    ("message", "days"),
+    [
+        ("push the report back a week", 7),
+        ("push the gym task back 3 days", 3),
+        ("bring the report forward a day", -1),
+        ("postpone task 3 by two weeks", 14),
+        ("move it a day earlier", -1),
+    ],
+)
+def test_relative_moves(message: str, days: int) -> None:
+    intent = understand(message)
+    assert intent.action == Action.UPDATE
+    assert intent.changes.shift_days == days
+
+
+async def test_push_back_moves_from_the_current_due_date() -> None:
+    chat = Chat()
+    [task_id] = seed(chat, "Write report")
+    chat.store.tasks[task_id]["due_at"] = "2030-01-10T17:00:00+00:00"
+    text = await chat.say("push the report back a week")
+    assert chat.store.tasks[task_id]["due_at"].startswith("2030-01-17T17:00")
+    assert "Write report" in text
+
+
+@pytest.mark.parametrize(
+    ("message", "action"),
+    [
+        ("laundry not done", Action.REOPEN),
+        ("report: not done yet", Action.REOPEN),
+        ("all done with the taxes", Action.COMPLETE),
+    ],
+)
+def test_verbless_state(message: str, action: Action) -> None:
+    assert understand(message).action == action
+
+
+def test_tasks_not_done_is_never_a_bulk_reopen() -> None:
+    assert understand("tasks not done").action != Action.REOPEN
+
+
+@pytest.mark.parametrize(
+    ("message", "changes"),
+    [
+        ("rename the gym task to yoga, sorry, I mean pilates", {"title": "Pilates"}),
+        ("move the report to monday, no wait, I mean tuesday", {"due": "tuesday"}),
+        ("scratch that, make it friday", {"due": "friday"}),
+    ],
+)
+def test_corrections_in_one_message(message: str, changes: dict[str, Any]) -> None:
+    intent = understand(message)
+    assert intent.action == Action.UPDATE
+    for key, value in changes.items():
+        assert getattr(intent.changes, key) == value
+
+
+def test_corrected_priority_when_adding() -> None:
+    [task] = understand("add pay bills with low priority, actually make it high").new_tasks
+    assert (task.title, task.priority) == ("Pay bills", "high")
+
+
+async def test_no_i_meant_moves_the_change() -> None:
+    chat = Chat()
+    first, second = seed(chat, "Buy milk", "Walk the dog")
+    await chat.say(f"complete task {first}")
+    text = await chat.say(f"no, I meant task {second}")
+    assert chat.store.tasks[first]["completed"] is False
+    assert chat.store.tasks[second]["completed"] is True
+    assert "Walk the dog" in text

@@ -39,6 +39,7 @@ class Filter:
     sort: str | None = None
     guessed_tag: bool = False  # "my shopping tasks": a tag, or else words to search for
     tomorrow: bool = False  # "due tomorrow": due=week, then only tomorrow's
+    day: int | None = None  # "due the day after tomorrow": days from today, picked out of week
 
     def arguments(self) -> dict[str, str]:
         """The list_tasks arguments for this filter."""
@@ -98,6 +99,7 @@ class Changes:
     add_tags: list[str] = field(default_factory=list)
     remove_tags: list[str] = field(default_factory=list)
     due: str | None = None  # "" clears the due date
+    shift_days: int | None = None  # "push it back a week": moved from its current due date
 
     @property
     def empty(self) -> bool:
@@ -110,6 +112,7 @@ class Changes:
             and not self.add_tags
             and not self.remove_tags
             and self.due is None
+            and self.shift_days is None
         )
 
 

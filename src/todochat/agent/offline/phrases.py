@@ -279,7 +279,12 @@ _DUE_FILTER_RE = re.compile(
     re.I,
 )
 _SORT_RE = re.compile(
-    r"\b(?:sort(?:ed)?|order(?:ed)?|by)\s+(?:by\s+)?(?P<s>due(?:\s+date)?|deadline|priority|importance|title|name|alphabetical(?:ly)?|date\s+created|creation|newest|oldest)",
+    r"\b(?:sort(?:ed)?|order(?:ed)?|by)\s+(?:by\s+)?(?P<s>due(?:\s+date)?|deadline|priority|importance|title|name|alphabetical(?:ly)?|date\s+created|creation|newest|oldest)"
+    r"|\b(?P<alpha>alphabetical(?:ly)?|a\s*(?:-|to)\s*z)\b"
+    r"|\b(?P<prio>(?:most|more)\s+(?:important|urgent|pressing)|highest[\s-]+priority|top[\s-]+priority)"
+    r"(?:\s+(?:ones?|tasks?|items?|things?))?\s+(?:first|on\s+top|at\s+the\s+top)\b"
+    r"|\b(?P<soon>soonest|earliest(?:\s+(?:due|deadline))?|(?:due|deadline)\s+(?:first|soonest)"
+    r"|(?:nearest|closest|next)\s+deadlines?(?:\s+first)?)\b",
     re.I,
 )
 _SORT_WORDS = {
@@ -305,8 +310,13 @@ def parse_filter(text: str, *, default_status: str = "all") -> Filter:
     """Read list filters (status, search words, tag, priority, due, sort) from a request."""
     found = Filter(status=default_status)
     if match := _SORT_RE.search(text):
-        word = match.group("s").split()[0].lower()
-        found.sort = "title" if word.startswith("alphabet") else _SORT_WORDS.get(word)
+        if match.group("s"):
+            word = match.group("s").split()[0].lower()
+            found.sort = "title" if word.startswith("alphabet") else _SORT_WORDS.get(word)
+        else:
+            found.sort = (
+                "title" if match.group("alpha") else "priority" if match.group("prio") else "due"
+            )
         text = text[: match.start()] + text[match.end() :]
     query_match = _QUERY_RE.search(text) or _SEARCH_RE.match(text)
     if query_match:
@@ -332,7 +342,9 @@ def parse_filter(text: str, *, default_status: str = "all") -> Filter:
         found.due = (
             "overdue" if match.group("overdue") else "today" if match.group("today") else "week"
         )
-        if re.search(r"\btomorrow\b", match.group(0), re.I):
+        if re.search(r"\bday\s+after\s+tomorrow\b", text, re.I):
+            found.day = 2  # the tools know "week"; the day is picked out of it here
+        elif re.search(r"\btomorrow\b", match.group(0), re.I):
             found.tomorrow = True  # the tools know "week"; the day is picked out of it here
         found.status = "pending"  # what is due is what is left to do
     negated = re.search(
@@ -348,7 +360,7 @@ def parse_filter(text: str, *, default_status: str = "all") -> Filter:
         found.status = "all"
     if found.status == "completed" and found.due and not re.search(r"\bdue\b", text, re.I):
         # "what did I finish this week?": when it was done, which no filter knows; not a due date
-        found.due, found.tomorrow = None, False
+        found.due, found.tomorrow, found.day = None, False, None
     return found
 
 
@@ -419,9 +431,37 @@ _ADJECTIVE_RE = re.compile(
 )
 
 
+# "pay bills with low priority, actually make it high": a priority or date said again wins.
+_AFTERTHOUGHT_RE = re.compile(
+    r"\s*[,;]\s*(?:(?:no|sorry|oops|wait|actually)\b[\s,.!-]*)+"
+    r"(?:make\s+(?:it|that)|i\s+mean[t]?)\s+(?P<value>[^,;]+?)(?:\s+priority)?\s*$",
+    re.I,
+)
+
+
+def _take_afterthought(body: str) -> tuple[str, str | None]:
+    """The body without a trailing correction of its priority or date, and that correction."""
+    match = _AFTERTHOUGHT_RE.search(body)
+    if not match or not body[: match.start()].strip():
+        return body, None
+    value = match.group("value").strip()
+    if slots.priority_word(value) is None and slots.due_only(value) is None:
+        return body, None
+    return body[: match.start()], value
+
+
 def parse_new_tasks(body: str) -> list[Changes]:
     """Turn the body of an add request into one or more tasks with their attributes."""
     shared_tags: list[str] = []
+    body, fix = _take_afterthought(body)
+    if fix:
+        tasks = parse_new_tasks(body)
+        for task in tasks:
+            if (priority := slots.priority_word(fix)) is not None:
+                task.priority = priority
+            elif due := slots.due_only(fix):
+                task.due = due
+        return tasks
     if suffix := _LIST_SUFFIX_RE.search(body):
         kind = re.search(r"(shopping|grocery|groceries|work|home)", suffix.group(0), re.I)
         if kind:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from . import reply, resolve, slots
@@ -65,6 +65,7 @@ class Situation:
     intent: Intent
     zone: tzinfo
     from_question: bool = False  # the user is answering "which one?"
+    correcting: bool = False  # "no, I meant task 4": undo the last change, then redo it there
 
     @property
     def steps(self) -> list[ToolStep]:
@@ -146,7 +147,7 @@ def _follow_up(situation: Situation) -> Situation:
     request = _open_request(situation.convo)
     shown = situation.convo.last_shown()
     if request is None:
-        return _continuation(situation)
+        return _correction(situation) or _continuation(situation)
     if intent.affirm:
         if len(shown) != 1:
             return situation
@@ -161,6 +162,29 @@ def _follow_up(situation: Situation) -> Situation:
     if target.empty:
         return situation
     return replace(situation, intent=replace(request, target=target), from_question=True)
+
+
+_MEANT_RE = re.compile(
+    r"^(?:(?:no|nope|sorry|oops|wait|actually|not\s+that(?:\s+one)?)\b[\s,.!-]*)+"
+    r"(?:i\s+meant?|meant|it\s+(?:was|is|should\s+(?:have\s+)?be(?:en)?))\s+",
+    re.I,
+)
+
+
+def _correction(situation: Situation) -> Situation | None:
+    """ "no, I meant task 4" right after a change: the same change, on another task."""
+    previous = situation.convo.previous
+    text = situation.convo.current.user.strip()
+    meant = _MEANT_RE.match(text)
+    if previous is None or not previous.changed or meant is None:
+        return None
+    said = understand(previous.user)
+    if said.action not in TARGETED or said.target.group or said.target.every_shown:
+        return None
+    target = parse_target(normalize(text[meant.end() :]))
+    if target.empty or target.pronoun:
+        return None
+    return replace(situation, intent=replace(said, target=target), correcting=True)
 
 
 # "and buy milk too", "same for task 4", "also the report": the last request, for more tasks.
@@ -373,8 +397,9 @@ def _plan_list(situation: Situation) -> Step:
         if found.guessed_tag:
             found = replace(found, tag=None, query=found.tag, guessed_tag=False)
         tasks = resolve.search(found.query or "", tasks)
-    if found.tomorrow:
-        tasks = [t for t in tasks if reply.days_from_today(t.get("due_at"), situation.zone) == 1]
+    if found.tomorrow or found.day is not None:
+        day = found.day if found.day is not None else 1
+        tasks = [t for t in tasks if reply.days_from_today(t.get("due_at"), situation.zone) == day]
     text = reply.listing(tasks, found, situation.zone, count_only=intent.count)
     total = (last.result or {}).get("total")
     if isinstance(total, int) and total > len(last.tasks) and len(lookups) == 1:
@@ -428,7 +453,21 @@ def _direct_ids(target: Target, convo: Conversation) -> list[int] | Step | None:
 
 def _needs_current_state(intent: Intent) -> bool:
     """Adding or removing one tag needs the tags the task has now."""
-    return bool(intent.changes.add_tags or intent.changes.remove_tags)
+    changes = intent.changes
+    return bool(changes.add_tags or changes.remove_tags or changes.shift_days is not None)
+
+
+def _shifted_due(task: Task | None, days: int, zone: tzinfo) -> str:
+    """The task's due date moved by some days (from today when it has none), in ISO form."""
+    current = (task or {}).get("due_at")
+    if current:
+        try:
+            moment = datetime.fromisoformat(str(current).replace("Z", "+00:00"))
+        except ValueError:
+            moment = None
+        if moment is not None:
+            return (moment + timedelta(days=days)).isoformat()
+    return (datetime.now(zone).date() + timedelta(days=days)).isoformat()
 
 
 def _update_arguments(changes: Changes, task: Task | None, zone: tzinfo) -> dict[str, Any]:
@@ -441,6 +480,8 @@ def _update_arguments(changes: Changes, task: Task | None, zone: tzinfo) -> dict
         arguments["priority"] = changes.priority
     if changes.due is not None:
         arguments["due"] = _due_argument(changes.due, zone)
+    if changes.shift_days is not None:
+        arguments["due"] = _shifted_due(task, changes.shift_days, zone)
     if changes.tags is not None:
         arguments["tags"] = changes.tags
     if changes.add_tags or changes.remove_tags:
@@ -519,11 +560,23 @@ def _pick_by_name(situation: Situation, name: str, tasks: list[Task]) -> list[Ta
 
 
 def _plan_change(situation: Situation) -> Step:
-    intent = situation.intent
-    convo = situation.convo
     done = [s for s in situation.steps if s.name in MUTATING_TOOLS]
+    if done and situation.correcting:
+        return say("\n".join(reply.confirm(s, situation.zone) for s in done))
     if done:
         return say(_summary(situation, done))
+    step = _plan_targets(situation)
+    if situation.correcting and any(c.name in MUTATING_TOOLS for c in step.calls):
+        undo = _undo_calls(Conversation([*situation.convo.turns[:-1], Turn("", [])]))
+        if undo is None:
+            return say(reply.UNKNOWN)
+        return call(*undo, *step.calls)
+    return step
+
+
+def _plan_targets(situation: Situation) -> Step:
+    intent = situation.intent
+    convo = situation.convo
     if intent.action == Action.UPDATE and intent.changes.empty:
         return say(reply.nothing_to_change())
     target = intent.target

@@ -105,7 +105,10 @@ def _describe_filter(found: Filter) -> str:
     if found.due == "today":
         words += " due today"
     elif found.due == "week":
-        words += " due tomorrow" if found.tomorrow else " due this week"
+        if found.day == 2:
+            words += " due the day after tomorrow"
+        else:
+            words += " due tomorrow" if found.tomorrow else " due this week"
     elif found.due == "overdue":
         words = f"overdue {words}"
     return words

@@ -139,7 +139,7 @@ def _search(match: re.Match[str]) -> Intent | None:
 
 
 def _rename(match: re.Match[str]) -> Intent | None:
-    title = clean_title(slots.strip_quotes(match.group("value")))
+    title = clean_title(slots.strip_quotes(slots.corrected(match.group("value"))))
     if not title:
         return None
     return Intent(
@@ -264,14 +264,53 @@ _MOVE_VERBS = ("move", "reschedule", "re-schedule", "postpone", "push", "delay",
 
 
 def _due_change(match: re.Match[str]) -> Intent | None:
-    due = slots.due_only(match.group("due"))
+    said = slots.corrected(match.group("due"))
+    due = slots.due_only(said)
     if due is None and match.string.lower().startswith(_MOVE_VERBS):
-        due = slots.normalize_due(match.group("due"))  # these verbs only ever move dates
+        due = slots.normalize_due(said)  # these verbs only ever move dates
     if due is None:
         return None
     return Intent(
         Action.UPDATE, target=parse_target(match.group("target")), changes=Changes(due=due)
     )
+
+
+def _shift_due(match: re.Match[str]) -> Intent | None:
+    direction = match.group("dir1") or match.group("dir2")
+    if match.string.lower().startswith("bring") and not direction:
+        return None  # "bring X a week" says nothing about which way
+    days = slots.shift_days(match.group("n"), match.group("unit"), direction)
+    if not days:
+        return None
+    target = parse_target(match.group("target"))
+    return Intent(Action.UPDATE, target=target, changes=Changes(shift_days=days))
+
+
+# "is the dentist thing done?", "did I finish the report?": a question about one task's state.
+_GROUPISH_RE = re.compile(
+    r"^(?:all|every|everything|any|anything|something|nothing|(?:my|the)\s+(?:tasks|todos|things)"
+    r"|tasks|todos|things|stuff|items|i|we|you)\b",
+    re.I,
+)
+
+
+def _ask_state(match: re.Match[str]) -> Intent | None:
+    said = match.group("target")
+    if _GROUPISH_RE.match(said) or _NOT_A_TARGET_RE.match(said):
+        return None
+    return _ask_about(match)
+
+
+def _reopen_said(match: re.Match[str]) -> Intent | None:
+    said = match.group("target")
+    if _GROUPISH_RE.match(said) or _NOT_A_TARGET_RE.match(said):
+        return None  # "tasks not done" asks for a list
+    return _targeted(Action.REOPEN)(match)
+
+
+def _sorted_list(match: re.Match[str]) -> Intent | None:
+    found = parse_filter(match.string)
+    return Intent(Action.LIST, filter=found) if found.sort else None
 
 
 def _clear_due(match: re.Match[str]) -> Intent | None:
@@ -402,6 +441,31 @@ RULES: list[Rule] = [
         + _T
         + r"\s+(?:task|todo|to-do|item|reminder)$",
         _ask_about,
+    ),
+    _rule(
+        "is-it-done",
+        r"^(?:is|are|was|has|have)\s+(?:the\s+|my\s+)?"
+        + _T
+        + r"(?:\s+(?:thing|task|todo|one|item))?\s+(?:(?:been|already|still|actually|really)\s+)*"
+        r"(?:done|finished|complete|completed|ticked\s+off|checked\s+off|pending|open|outstanding"
+        r"|not\s+(?:yet\s+)?(?:done|finished|complete|completed))(?:\s+yet)?$",
+        _ask_state,
+    ),
+    _rule(
+        "did-i-finish",
+        r"^(?:did|have)\s+i\s+(?:already\s+|actually\s+|ever\s+)?(?:finish(?:ed)?|complete(?:d)?|do"
+        r"|done|tick(?:ed)?\s+off|check(?:ed)?\s+off|get\s+(?:round|around)\s+to|got\s+(?:round|around)\s+to)"
+        r"\s+(?:with\s+)?(?:the\s+|my\s+)?"
+        + _T
+        + r"(?:\s+(?:thing|task|todo|one|item))?(?:\s+yet)?$",
+        _ask_state,
+    ),
+    _rule(
+        "sorted-list",
+        r"^(?:(?:show|list|give)\s+(?:me\s+)?)?(?:(?:all\s+)?(?:my\s+|the\s+)?(?:tasks?|todos?|list)\s*,?\s*)?"
+        r"(?:(?:most|more)\s+(?:important|urgent|pressing)|highest[\s-]+priority|top[\s-]+priority|soonest"
+        r"|earliest|alphabetical(?:ly)?|a\s*(?:-|to)\s*z|(?:sort(?:ed)?|order(?:ed)?)?\s*by\s+\w+)\b.*$",
+        _sorted_list,
     ),
     _rule(
         "whats-pending",
@@ -603,6 +667,15 @@ RULES: list[Rule] = [
         _add,
     ),
     _rule(
+        "shift-due",
+        r"^(?:move|push|postpone|delay|defer|shift|bump|bring|put|set|reschedule)\s+"
+        + _T
+        + r"\s+(?:(?P<dir1>back|forward|out|up|later|earlier|ahead)\s+)?(?:by\s+)?"
+        r"(?P<n>a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\s+(?P<unit>days?|weeks?)"
+        r"(?:\s+(?P<dir2>later|earlier|sooner|back|forward|out))?$",
+        _shift_due,
+    ),
+    _rule(
         "move-due",
         r"^(?:move|reschedule|re-schedule|push|postpone|delay|defer|shift|bump|change|set|put|schedule|make|update)\s+"
         + _T
@@ -681,7 +754,7 @@ RULES: list[Rule] = [
     ),
     _rule(
         "complete",
-        r"^(?:complete|finish|check\s+off|check|tick\s+off|tick|cross\s+off|cross\s+out|close|resolve|done\s+with|finished\s+with|i'?m\s+(?:all\s+)?(?:done|finished|through)\s+with|mark\s+off|knock\s+out|wrap\s+up|accomplish)\s+"
+        r"^(?:complete|finish|check\s+off|check|tick\s+off|tick|cross\s+off|cross\s+out|close|resolve|(?:all\s+)?done\s+with|(?:all\s+)?finished\s+with|i'?m\s+(?:all\s+)?(?:done|finished|through)\s+with|mark\s+off|knock\s+out|wrap\s+up|accomplish)\s+"
         + _T
         + r"(?:\s+(?:off|as\s+done))?$",
         _targeted(Action.COMPLETE),
@@ -736,6 +809,14 @@ RULES: list[Rule] = [
         "x-done",
         r"^" + _T + r"\s*[:,-]?\s+(?:done|finished|completed|complete|✓|✔|✅)$",
         _targeted(Action.COMPLETE),
+    ),
+    _rule(
+        "x-not-done",
+        r"^"
+        + _T
+        + r"\s*[:,-]?\s+(?:still\s+)?(?:not|isn'?t|aren'?t)\s+(?:yet\s+)?(?:done|finished|complete|completed)"
+        r"(?:\s+yet)?$",
+        _reopen_said,
     ),
     # Adding: "remember"-style phrasings first, since "forget" also means delete.
     _rule(

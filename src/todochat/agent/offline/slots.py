@@ -310,3 +310,34 @@ def take_attributes(text: str) -> tuple[Attributes, str]:
     attrs.priority, text = take_priority(text)
     attrs.due, text = take_due(text)
     return attrs, text
+
+
+# "yoga, sorry, I mean pilates": the value after an explicit correction replaces what came before.
+_CORRECTION_RE = re.compile(
+    r"(?:\s*[,;.]\s*|\s+-+\s+|\s+)(?:(?:no|sorry|oops|wait|actually|er+m?|uh+|um+)[\s,.!-]+)*"
+    r"(?:i\s+mean[t]?|or\s+rather|make\s+(?:that|it))[\s,:-]+(?P<value>[^,;]+?)\s*$",
+    re.I,
+)
+
+
+def corrected(value: str) -> str:
+    """The value the user settled on ("yoga, sorry, I mean pilates" -> "pilates")."""
+    match = _CORRECTION_RE.search(value)
+    if not match or not value[: match.start()].strip():
+        return value
+    return match.group("value").strip()
+
+
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_NUMBER_WORDS |= {"seven": 7, "eight": 8, "nine": 9, "ten": 10, "couple": 2, "few": 3}
+
+
+def shift_days(amount: str, unit: str, direction: str | None) -> int | None:
+    """ "back a week" -> 7, "forward 2 days" -> -2 (None when the amount is not a number)."""
+    word = amount.lower()
+    count = int(word) if word.isdigit() else _NUMBER_WORDS.get(word)
+    if count is None or count > 366:
+        return None
+    days = count * (7 if unit.lower().startswith("week") else 1)
+    earlier = (direction or "").lower() in ("forward", "earlier", "up", "sooner")
+    return -days if earlier else days

@@ -19,6 +19,7 @@ _LEAD_RE = re.compile(
     r"|oh|ah|nvm|never\s*mind|nevermind"
     r"|actually|wait|oops|sorry(?!\s+to\s+(?:bother|trouble))|no wait|oh wait|btw|by the way|one more thing|another thing"
     r"|yo|great|cool|thanks|thank you|todochat|assistant|bot|yes|yeah|yep|yup|sure)\b[\s,!.:-]*"
+    r"|(?:scratch|strike)\s+that\s*[,;.!-]+\s*(?=\S)"
     r"|(?:please|pls|plz|kindly|just|quickly)\b\s*"
     r"|(?:can|could|would|will|wld)\s+(?:you|u|ya)\s+(?:please\s+|pls\s+|kindly\s+|possibly\s+|maybe\s+|just\s+)?"
     r"|(?:i'?d|i\s+would)\s+like\s+(?:you\s+)?to\s+|i\s+(?:want|wanna)\s+(?:you\s+)?(?:to\s+)?"
