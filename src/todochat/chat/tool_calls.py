@@ -23,13 +23,7 @@ def server_events(event: Any, calls: dict[str, dict[str, Any]]) -> list[ServerEv
     ):
         return [ServerEvent("delta", {"text": event.data.delta})]
     if isinstance(event, RunItemStreamEvent) and isinstance(event.item, ToolCallItem):
-        raw = event.item.raw_item
-        call_id = getattr(raw, "call_id", None)
-        if call_id is not None:
-            calls[call_id] = {
-                "name": getattr(raw, "name", ""),
-                "arguments": _arguments(getattr(raw, "arguments", "")),
-            }
+        _remember_call(event.item, calls)
     if isinstance(event, RunItemStreamEvent) and isinstance(event.item, ToolCallOutputItem):
         call = calls.get(_call_id(event.item))
         if call is not None:
@@ -44,13 +38,7 @@ def collect_tool_calls(items: list[Any]) -> list[ToolCallRead]:
     calls: dict[str, dict[str, Any]] = {}
     for item in items:
         if isinstance(item, ToolCallItem):
-            raw = item.raw_item
-            call_id = getattr(raw, "call_id", None)
-            if call_id is not None:
-                calls[call_id] = {
-                    "name": getattr(raw, "name", ""),
-                    "arguments": _arguments(getattr(raw, "arguments", "")),
-                }
+            _remember_call(item, calls)
         elif isinstance(item, ToolCallOutputItem) and _call_id(item) in calls:
             calls[_call_id(item)]["result"] = parse_tool_output(item.output)
     return [ToolCallRead(**call) for call in calls.values() if "result" in call]
@@ -76,6 +64,17 @@ def parse_tool_output(output: Any) -> Any:
             text = text.split(": ", 1)[-1]
         return {"error": text}
     return output
+
+
+def _remember_call(item: ToolCallItem, calls: dict[str, dict[str, Any]]) -> None:
+    """Note a call's name and arguments under its id, to pair with its output later."""
+    raw = item.raw_item
+    call_id = getattr(raw, "call_id", None)
+    if call_id is not None:
+        calls[call_id] = {
+            "name": getattr(raw, "name", ""),
+            "arguments": _arguments(getattr(raw, "arguments", "")),
+        }
 
 
 def _arguments(raw: str) -> dict[str, Any]:

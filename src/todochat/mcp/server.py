@@ -26,6 +26,7 @@ from todochat.db.uow import single_statements, unit_of_work
 from todochat.errors import TodochatError
 from todochat.mcp.ledger import call_hash, call_signature, record_result, recorded_result
 from todochat.todos.dates import parse_due
+from todochat.todos.models import Task
 from todochat.todos.schemas import (
     DueFilter,
     Priority,
@@ -109,6 +110,15 @@ class TaskResult(BaseModel):
     status: Literal["created", "completed", "reopened", "updated"]
     title: str
     task: TaskRead
+
+    @classmethod
+    def of(
+        cls, task: Task, status: Literal["created", "completed", "reopened", "updated"]
+    ) -> TaskResult:
+        """The result describing `task` after the change `status` names."""
+        return cls(
+            task_id=task.id, status=status, title=task.title, task=TaskRead.model_validate(task)
+        )
 
 
 class DeleteResult(BaseModel):
@@ -255,14 +265,7 @@ def build_mcp(
                 due_at=due_at(due, principal),
             )
             task = await tasks.create_task(data)
-            return change.done(
-                TaskResult(
-                    task_id=task.id,
-                    status="created",
-                    title=task.title,
-                    task=TaskRead.model_validate(task),
-                )
-            )
+            return change.done(TaskResult.of(task, "created"))
 
     @server.tool(annotations=ToolAnnotations(title="List tasks", readOnlyHint=True))
     async def list_tasks(
@@ -317,14 +320,7 @@ def build_mcp(
                 return TaskResult.model_validate(change.replayed)
             task = await tasks.set_completed(task_id, completed)
             status: Literal["completed", "reopened"] = "completed" if completed else "reopened"
-            return change.done(
-                TaskResult(
-                    task_id=task.id,
-                    status=status,
-                    title=task.title,
-                    task=TaskRead.model_validate(task),
-                )
-            )
+            return change.done(TaskResult.of(task, status))
 
     @server.tool(annotations=ToolAnnotations(title="Delete a task", destructiveHint=True))
     async def delete_task(ctx: Context, task_id: TaskId) -> DeleteResult:
@@ -381,14 +377,7 @@ def build_mcp(
                     "Nothing to change: give a title, description, priority, tags or due."
                 )
             task = await tasks.update_task(task_id, TaskUpdate(**changes))
-            return change.done(
-                TaskResult(
-                    task_id=task.id,
-                    status="updated",
-                    title=task.title,
-                    task=TaskRead.model_validate(task),
-                )
-            )
+            return change.done(TaskResult.of(task, "updated"))
 
     return server
 
