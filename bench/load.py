@@ -15,8 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
+from bench import wire
 from bench.common import ONE_TOOL_MESSAGE, PASSWORD, Latencies
 
 
@@ -35,14 +34,9 @@ class User:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def client(base_url: str, connections: int = 512) -> httpx.AsyncClient:
-    """A client with enough connections for every simulated user (httpx defaults to 100)."""
-    # Idle connections expire on the client before uvicorn's 5 s keep-alive timeout closes them
-    # on the server: otherwise a request can race the server's close and fail with ReadError.
-    limits = httpx.Limits(
-        max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=2.0
-    )
-    return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=httpx.Timeout(120))
+def client(base_url: str) -> wire.Client:
+    """A lean keep-alive client: one connection per simulated user in flight (see bench/wire.py)."""
+    return wire.Client(base_url)
 
 
 async def seed_users(db: str, count: int, prefix: str) -> list[User]:
@@ -69,9 +63,7 @@ async def seed_users(db: str, count: int, prefix: str) -> list[User]:
     return [User(str(row["id"]), create_access_token(row["id"], SECRET, 24 * 60)) for row in rows]
 
 
-async def sign_up(
-    http: httpx.AsyncClient, count: int, prefix: str, parallel: int = 4
-) -> list[User]:
+async def sign_up(http: wire.Client, count: int, prefix: str, parallel: int = 4) -> list[User]:
     """`count` new accounts (argon2 hashing makes signup slow: a few in parallel)."""
     gate = asyncio.Semaphore(parallel)
 
@@ -114,7 +106,7 @@ def parse_server_timing(header: str | None) -> dict[str, float]:
     return phases
 
 
-async def chat_turn(http: httpx.AsyncClient, user: User, message: str | None = None) -> TurnOutcome:
+async def chat_turn(http: wire.Client, user: User, message: str | None = None) -> TurnOutcome:
     """One one-tool turn in the user's conversation (started on the first turn)."""
     payload: dict[str, Any] = {"message": message or ONE_TOOL_MESSAGE.format(n=user.turns)}
     if user.conversation_id is not None:
@@ -122,7 +114,7 @@ async def chat_turn(http: httpx.AsyncClient, user: User, message: str | None = N
     started = time.perf_counter()
     try:
         response = await http.post(f"/api/{user.id}/chat", json=payload, headers=user.headers)
-    except httpx.HTTPError as error:
+    except wire.WireError as error:
         # The server may still be running that turn: continuing in the same conversation would
         # only measure 409 conversation_busy until it ends, so this user starts a new one.
         user.conversation_id = None
@@ -173,7 +165,7 @@ class LoadResult:
 
 
 async def run_load(
-    http: httpx.AsyncClient,
+    http: wire.Client,
     users: list[User],
     *,
     seconds: float | None = None,

@@ -32,7 +32,11 @@ class Settings(BaseSettings):
         default=None,
         description="True behind PgBouncer (auto-detected for Neon '-pooler' hosts).",
     )
-    database_pool_size: int = 10
+    database_pool_size: int = Field(
+        default=20,
+        ge=1,
+        description="Connections each worker keeps; requests beyond it wait for one.",
+    )
     data_dir: Path = Field(default_factory=default_data_dir)
 
     secret_key: str | None = Field(default=None, min_length=32)

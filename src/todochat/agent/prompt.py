@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
-from agents import Agent, Model, RunContextWrapper, Tool
+from agents import (
+    Agent,
+    AgentHooks,
+    FunctionToolResult,
+    Model,
+    ModelResponse,
+    RunContextWrapper,
+    Tool,
+    ToolsToFinalOutputResult,
+)
 
 RULES = """\
 You are todochat, an assistant that manages the user's todo list through tools. You change tasks
@@ -40,6 +50,50 @@ class TurnContext:
     """The Agents SDK run context of one turn: what the agent needs to know, never sent as is."""
 
     time_zone: str
+    # The items this run has produced so far (the model's outputs, the tools' outputs), kept
+    # only for a model that can reply right after its tools (see `RepliesAfterTools`).
+    produced: list[Any] = field(default_factory=list)
+
+
+@runtime_checkable
+class RepliesAfterTools(Protocol):
+    """A model that knows its reply as soon as its tools have answered.
+
+    The Agents SDK asks the model again after every tool step. A model whose next step is a
+    function of the conversation (the offline model) can say it here instead, and the run ends
+    without that second call: the same reply, one model step fewer.
+    """
+
+    def reply_after_tools(self, time_zone: str, items: list[Any]) -> str | None:
+        """The reply, given the run's input and produced items; None to be asked again."""
+        ...
+
+
+class _RecordOutputs(AgentHooks[TurnContext]):
+    """Keeps each model response's output items in the turn's context."""
+
+    async def on_llm_end(
+        self,
+        context: RunContextWrapper[TurnContext],
+        agent: Agent[TurnContext],
+        response: ModelResponse,
+    ) -> None:
+        context.context.produced.extend(response.output)
+
+
+def _reply_after_tools(model: RepliesAfterTools) -> Any:
+    def decide(
+        context: RunContextWrapper[TurnContext], results: list[FunctionToolResult]
+    ) -> ToolsToFinalOutputResult:
+        produced = context.context.produced
+        for result in results:
+            if result.run_item is None:  # interrupted: let the SDK carry on as usual
+                return ToolsToFinalOutputResult(is_final_output=False)
+            produced.append(result.run_item.to_input_item())
+        reply = model.reply_after_tools(context.context.time_zone, [*context.turn_input, *produced])
+        return ToolsToFinalOutputResult(is_final_output=reply is not None, final_output=reply)
+
+    return decide
 
 
 def build_agent(model: Model, tools: list[Tool]) -> Agent[TurnContext]:
@@ -50,4 +104,13 @@ def build_agent(model: Model, tools: list[Tool]) -> Agent[TurnContext]:
     ) -> str:
         return instructions(context.context.time_zone)
 
+    if isinstance(model, RepliesAfterTools):
+        return Agent(
+            name="todochat",
+            instructions=turn_instructions,
+            model=model,
+            tools=tools,
+            hooks=_RecordOutputs(),
+            tool_use_behavior=_reply_after_tools(model),
+        )
     return Agent(name="todochat", instructions=turn_instructions, model=model, tools=tools)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -122,6 +123,16 @@ class _Deferred:
         await self.app(scope, receive, send)
 
 
+# A chat turn allocates thousands of short-lived objects. With CPython's default gen-0 threshold
+# (700), a worker with a dozen turns in flight collects every turn or so, promotes the in-flight
+# objects, and soon runs full collections over the whole heap (~275,000 objects after startup):
+# 1.7 ms of CPU per turn at 16 concurrent turns, against 0.1 ms with these thresholds. Almost
+# everything a turn allocates is freed by reference counting; the collector only has to find the
+# rare cycle, and a bigger young generation still finds it within a few thousand turns.
+SERVER_GC_THRESHOLDS = (10_000, 10, 10)
+
+
 def create_app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` worker processes: everything from the environment."""
+    gc.set_threshold(*SERVER_GC_THRESHOLDS)
     return create_app(get_settings())

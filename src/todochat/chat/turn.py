@@ -7,6 +7,7 @@ starts from PostgreSQL and ends there.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from agents import Model, RunConfig, Runner
+from agents import Agent, Model, RunConfig, Runner
 from agents.result import RunResult, RunResultStreaming
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -63,7 +64,9 @@ class ChatTurns:
             with phase("agent"):
                 async with self._keep_alive(begun), self._bound(begun):
                     result = await Runner.run(
-                        self._agent, to_input_items(begun.history), **self._run_options(begun)
+                        self._agent_for_run(),
+                        to_input_items(begun.history),
+                        **self._run_options(begun),
                     )
         except BaseException as error:
             await self._fail(begun, error)
@@ -96,6 +99,7 @@ class ChatTurns:
 
     async def _produce(self, start: TurnStart, queue: asyncio.Queue[ServerEvent | None]) -> None:
         calls: dict[str, dict[str, Any]] = {}
+        streamed_text = False
 
         def fail_event(code: str, detail: str) -> ServerEvent:
             # A new conversation exists now: the client continues in it.
@@ -106,10 +110,13 @@ class ChatTurns:
             try:
                 async with self._keep_alive(start), self._bound(start):
                     result = Runner.run_streamed(
-                        self._agent, to_input_items(start.history), **self._run_options(start)
+                        self._agent_for_run(),
+                        to_input_items(start.history),
+                        **self._run_options(start),
                     )
                     async for event in result.stream_events():
                         for server_event in server_events(event, calls):
+                            streamed_text |= server_event.event == "delta"
                             queue.put_nowait(server_event)
             except BaseException as error:
                 await self._fail(start, error)
@@ -125,6 +132,9 @@ class ChatTurns:
                     fail_event("internal_error", "The reply could not be saved; try again.")
                 )
                 return
+            if not streamed_text and response.response:
+                # A reply the agent gave right after its tools (no model text was streamed).
+                queue.put_nowait(ServerEvent("delta", {"text": response.response}))
             queue.put_nowait(ServerEvent("done", response.model_dump(mode="json")))
         finally:
             queue.put_nowait(None)
@@ -264,6 +274,15 @@ class ChatTurns:
             with tool_budget(self.settings.agent_max_tool_calls):
                 async with asyncio.timeout(self.settings.agent_timeout_seconds):
                     yield
+
+    def _agent_for_run(self) -> Agent[TurnContext]:
+        """A shallow copy of the agent for one run.
+
+        The Agents SDK keeps, per agent object, the list of runs using it and checks each new run
+        against all of them: one agent shared by every concurrent turn makes that check grow
+        with the load. The copy shares the tools and everything else; it is only another object.
+        """
+        return copy.copy(self._agent)
 
     def _run_options(self, start: TurnStart) -> dict[str, Any]:
         return {

@@ -81,8 +81,12 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
     return create_async_engine(
         parsed,
         connect_args=connect_args,
+        # A fixed set of connections, opened on demand and kept: "overflow" connections beyond
+        # the pool would be opened and closed again under load (a backend fork and an
+        # authentication each time: at 32 concurrent turns, one new connection every ~5 turns).
+        # A chat turn holds one connection at a time, so requests beyond the pool wait briefly.
         pool_size=settings.database_pool_size,
-        max_overflow=settings.database_pool_size,
+        max_overflow=0,
         pool_pre_ping=False,
         pool_recycle=1800,
         execution_options={POOLED_OPTION: pooled},

@@ -56,6 +56,13 @@ def zone_from_instructions(instructions: str | None) -> tzinfo:
     return ZoneInfo("UTC")
 
 
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
 def _message(text: str) -> ResponseOutputMessage:
     return ResponseOutputMessage(
         id=f"msg_{uuid.uuid4().hex}",
@@ -122,6 +129,15 @@ class OfflineModel(Model):
         """Decide the next step: tool calls, or the final reply."""
         output = self._decide(system_instructions, input, tools)
         return ModelResponse(output=output, usage=Usage(requests=1), response_id=None)
+
+    def reply_after_tools(self, time_zone: str, items: list[Any]) -> str | None:
+        """The reply once the tools have answered, if this turn needs no more tools.
+
+        The planner is a pure function of the conversation, so the step it would take when
+        asked again is known now: when that step is text, the agent ends the run with it.
+        """
+        step = next_step(read_conversation(items), _zone(time_zone))
+        return step.text if step.text is not None and not step.calls else None
 
     async def stream_response(
         self,
