@@ -56,7 +56,8 @@ class TaskRepository:
     async def add_task(self, values: dict[str, Any]) -> Task:
         """Insert a task (every field of TaskCreate) and return it as stored."""
         params = {f"p_{name}": values[name] for name in _INSERTED} | {"p_user_id": self.user_id}
-        return (await self.session.scalars(_INSERT_TASK, params)).one()
+        task: Task = (await self.session.scalars(_INSERT_TASK, params)).one()
+        return task
 
     async def update_task(self, task_id: int, values: dict[str, Any]) -> Task | None:
         """Apply changes in one statement and return the task, or None if not the user's."""

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 MUTATING_TOOLS = frozenset({"add_task", "complete_task", "delete_task", "update_task"})
@@ -16,12 +17,34 @@ _SHOWN_LINE_RE = re.compile(r"^\s*(?:\d+[.)]|[-*•])?\s*#(\d+)\b", re.M)
 
 @dataclass(frozen=True)
 class ToolStep:
-    """One tool call and what came back: a JSON object, or an error message."""
+    """One tool call and what came back: a JSON object, or an error message.
+
+    Arguments and output are kept as they came and parsed on first use: a conversation holds
+    the results of up to ten earlier turns, and most decisions read only the last few.
+    """
 
     name: str
-    arguments: dict[str, Any]
-    result: dict[str, Any] | None
-    error: str | None = None
+    raw_arguments: Any
+    output: Any
+
+    @cached_property
+    def arguments(self) -> dict[str, Any]:
+        """The call's arguments ({} if they are not a JSON object)."""
+        return _arguments(self.raw_arguments)
+
+    @cached_property
+    def _parsed(self) -> tuple[dict[str, Any] | None, str | None]:
+        return parse_output(self.output)
+
+    @property
+    def result(self) -> dict[str, Any] | None:
+        """The JSON object the tool answered, or None if it failed."""
+        return self._parsed[0]
+
+    @property
+    def error(self) -> str | None:
+        """The error message of a failed call."""
+        return self._parsed[1]
 
     @property
     def ok(self) -> bool:
@@ -165,7 +188,7 @@ def read_conversation(items: str | list[Any]) -> Conversation:
     if isinstance(items, str):
         return Conversation([Turn(user=items)])
     turns: list[Turn] = []
-    calls: dict[str, tuple[str, dict[str, Any]]] = {}
+    calls: dict[str, tuple[str, Any]] = {}
     for raw in items:
         item = _as_dict(raw)
         kind = item.get("type")
@@ -179,14 +202,10 @@ def read_conversation(items: str | list[Any]) -> Conversation:
             turn = turns[-1]
             turn.reply = f"{turn.reply}\n{text}" if turn.reply else text
         elif kind == "function_call":
-            calls[str(item.get("call_id"))] = (
-                str(item.get("name")),
-                _arguments(item.get("arguments")),
-            )
+            calls[str(item.get("call_id"))] = (str(item.get("name")), item.get("arguments"))
         elif kind == "function_call_output":
-            name, arguments = calls.pop(str(item.get("call_id")), ("unknown", {}))
-            result, error = parse_output(item.get("output"))
-            turns[-1].steps.append(ToolStep(name, arguments, result, error))
+            name, arguments = calls.pop(str(item.get("call_id")), ("unknown", None))
+            turns[-1].steps.append(ToolStep(name, arguments, item.get("output")))
     if not turns:
         turns.append(Turn(user=""))
     return Conversation(turns)
