@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Connections each worker keeps; requests beyond it wait for one.",
     )
+    database_pool_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a request waits for a pooled connection before a 503.",
+    )
     data_dir: Path = Field(default_factory=default_data_dir)
 
     secret_key: str | None = Field(default=None, min_length=32)

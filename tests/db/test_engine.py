@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from pydantic import ValidationError
+from sqlalchemy import event, text
 
 from todochat.config import Settings
 from todochat.db.engine import async_url, create_engine, is_pooled
@@ -77,3 +81,33 @@ def test_pgbouncer_marker_is_not_passed_to_asyncpg() -> None:
     parsed, _ = async_url(url)
     assert dict(parsed.query) == {}
     assert is_pooled(url, Settings(database_url=None))
+
+
+async def test_the_pool_keeps_a_fixed_set_of_connections(database_url: str) -> None:
+    # Connections beyond the pool would be opened and closed again under load (a backend fork
+    # and an authentication each); instead a request waits for one of the pool's connections.
+    engine = create_engine(database_url, Settings(database_pool_size=2))
+    opened = 0
+
+    def count(*_: object) -> None:
+        nonlocal opened
+        opened += 1
+
+    event.listen(engine.sync_engine, "connect", count)
+    try:
+        async with engine.connect() as first, engine.connect() as second:
+            assert await first.scalar(text("select 1")) == await second.scalar(text("select 1"))
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.5):
+                    await engine.connect().start()
+        for _ in range(5):  # reused, never reopened
+            async with engine.connect() as again:
+                await again.scalar(text("select 1"))
+        assert opened == 2
+    finally:
+        await engine.dispose()
+
+
+def test_the_pool_size_must_be_positive() -> None:
+    with pytest.raises(ValidationError):
+        Settings(database_pool_size=0)

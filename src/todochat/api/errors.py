@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from todochat.errors import ModelUnavailable, RateLimited, TodochatError
@@ -105,6 +106,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse(error_body("internal_error", "Something went wrong on our side."), 500)
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_exhausted(request: Request, error: PoolTimeout) -> JSONResponse:
+        # Every pooled connection stayed busy for TODOCHAT_DATABASE_POOL_TIMEOUT seconds.
+        log.warning("no database connection free for %s %s", request.method, request.url.path)
+        return JSONResponse(
+            error_body("service_busy", "The service is busy right now; try again shortly."),
+            503,
+            headers={"Retry-After": "1"},
+        )
 
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, error: DBAPIError) -> JSONResponse:
