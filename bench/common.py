@@ -176,6 +176,20 @@ class Server:
         children = main.children(recursive=True)
         return [p for p in children if "resource_tracker" not in " ".join(p.cmdline())]
 
+    def listening_workers(self) -> int:
+        """How many workers listen on the server's port."""
+        port = int(self.base_url.rsplit(":", 1)[1])
+        count = 0
+        for worker in self.worker_processes():
+            try:
+                connections = worker.net_connections(kind="tcp")
+            except psutil.Error:
+                continue
+            count += any(
+                c.laddr.port == port and c.status == psutil.CONN_LISTEN for c in connections
+            )
+        return count
+
     def rss_mb(self) -> list[float]:
         """Each worker's resident set size, MiB."""
         return [round(p.memory_info().rss / 2**20, 1) for p in self.worker_processes()]
@@ -224,8 +238,9 @@ def start_server(db_url: str, workers: int = 1, extra_env: dict[str, str] | None
             )
         try:
             if httpx.get(f"{server.base_url}/readyz", timeout=2).status_code == 200:
-                # With several workers, /readyz may come from the first one up: wait for all.
-                if workers == 1 or len(server.worker_processes()) >= workers:
+                # With several workers, /readyz may come from the first one up: wait until
+                # every worker listens on the port (each has its own socket, SO_REUSEPORT).
+                if workers == 1 or server.listening_workers() >= workers:
                     return server
         except httpx.TransportError:
             pass

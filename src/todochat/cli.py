@@ -39,6 +39,7 @@ def serve(
 ) -> None:
     """Apply pending migrations, then serve the API, the web UI and MCP."""
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
 
     from todochat.db.migrate import upgrade
 
@@ -48,19 +49,28 @@ def serve(
     # Workers are separate processes that build the app from the environment.
     os.environ["DATABASE_URL"] = url
     get_settings.cache_clear()
-    # uvicorn re-raises SIGTERM after its graceful shutdown; exiting normally instead lets
-    # atexit hooks run, which is how the embedded PostgreSQL is stopped with the last server.
-    signal.signal(signal.SIGTERM, _exit_quietly)
-    uvicorn.run(
+    config = uvicorn.Config(
         "todochat.api.app:create_app_from_env",
         factory=True,
         host=host,
         port=port,
-        workers=workers,
         timeout_graceful_shutdown=30,
         log_level="info",
         access_log=access_log,
     )
+    if workers > 1:
+        from todochat.serving import serve_workers
+
+        # Returns after every worker has shut down, so atexit hooks (the embedded PostgreSQL's
+        # stop) run as the command exits.
+        raise typer.Exit(serve_workers(config, workers))
+    # uvicorn re-raises SIGTERM after its graceful shutdown; exiting normally instead lets
+    # atexit hooks run, which is how the embedded PostgreSQL is stopped with the last server.
+    signal.signal(signal.SIGTERM, _exit_quietly)
+    server = uvicorn.Server(config)
+    server.run()
+    if not server.started:
+        raise typer.Exit(STARTUP_FAILURE)
 
 
 def _exit_quietly(signum: int, frame: object) -> None:
