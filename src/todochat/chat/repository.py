@@ -82,15 +82,11 @@ class ConversationRepository:
         message: Message = (await self.session.scalars(statements.START_CONVERSATION, params)).one()
         return message
 
-    async def claim(
-        self, conversation_id: int, claim: timedelta, turn_key: str | None, message: str | None
-    ) -> Message | bool:
-        """Claim the conversation for one turn and store the user's message, in one statement.
+    async def claim(self, conversation_id: int, claim: timedelta, turn_key: str) -> bool:
+        """Claim the conversation for one turn; False when it is taken or not the user's.
 
         A claim is free when it has expired (its holder died) or was taken under the same
-        Idempotency-Key (a retry continuing its own dead attempt). Returns the stored message
-        (or True when there is none to store), False when the conversation is taken or not the
-        user's.
+        Idempotency-Key (a retry continuing its own dead attempt).
         """
         params: dict[str, Any] = {
             "p_conversation_id": conversation_id,
@@ -98,11 +94,23 @@ class ConversationRepository:
             "p_claim": claim,
             "p_turn_key": turn_key,
         }
-        if message is None:
-            return (await self.session.scalar(statements.CLAIM_ONLY, params)) is not None
-        params |= self._message_params(message)
-        stored = (await self.session.scalars(statements.CLAIM_AND_STORE, params)).one_or_none()
-        return stored if stored is not None else False
+        return (await self.session.scalar(statements.CLAIM_ONLY, params)) is not None
+
+    async def claim_and_read(
+        self, conversation_id: int, claim: timedelta, turn_key: str, message: str, limit: int
+    ) -> list[Message]:
+        """Claim the conversation, store the user's message and read the history, in one
+        statement: the last `limit` messages oldest first, the stored one last; [] when the
+        conversation is taken or not the user's (see `claim`).
+        """
+        params: dict[str, Any] = self._message_params(message) | {
+            "p_conversation_id": conversation_id,
+            "p_claim": claim,
+            "p_turn_key": turn_key,
+            "p_earlier": max(limit - 1, 0),
+        }
+        rows = list((await self.session.scalars(statements.CLAIM_STORE_AND_READ, params)).all())
+        return sorted(rows, key=lambda stored: stored.seq)
 
     async def extend_claim(self, conversation_id: int, token: str, claim: timedelta) -> None:
         """Keep a running turn's claim alive, if the turn still holds it."""

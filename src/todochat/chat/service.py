@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -141,18 +141,28 @@ class ConversationService:
             return TurnStart(
                 user_id, time_zone, first.conversation_id, first.seq, [first], turn_key, token
             )
-        stored = await self.repo.claim(
-            conversation_id, claim, token, None if resume_seq is not None else message
-        )
-        if stored is False:
-            if await self.repo.get_conversation(conversation_id) is None:
-                raise ConversationNotFound(conversation_id)
-            raise ConversationBusy()
-        seq = stored.seq if isinstance(stored, Message) else resume_seq
-        assert seq is not None
-        recent = await self.repo.recent_messages(conversation_id, max_messages)
+        if resume_seq is None:
+            # The usual turn: claim, store the message and read the history in one statement.
+            recent = await self.repo.claim_and_read(
+                conversation_id, claim, token, message, max_messages
+            )
+            if not recent:
+                await self._refuse(conversation_id)
+            seq = recent[-1].seq
+        else:
+            # A keyed retry whose message is already stored: claim, then read.
+            if not await self.repo.claim(conversation_id, claim, token):
+                await self._refuse(conversation_id)
+            seq = resume_seq
+            recent = await self.repo.recent_messages(conversation_id, max_messages)
         history = window(recent, max_tokens)
         return TurnStart(user_id, time_zone, conversation_id, seq, history, turn_key, token)
+
+    async def _refuse(self, conversation_id: int) -> NoReturn:
+        """The claim failed: the conversation is someone else's (or gone), or a turn holds it."""
+        if await self.repo.get_conversation(conversation_id) is None:
+            raise ConversationNotFound(conversation_id)
+        raise ConversationBusy()
 
     async def keep_turn(self, conversation_id: int, token: str, claim: timedelta) -> None:
         """Extend a long-running turn's claim (if it still holds it)."""

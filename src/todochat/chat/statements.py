@@ -24,6 +24,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB, insert
@@ -51,10 +52,10 @@ TURN_KEY = bindparam("p_turn_key", type_=Text())
 _MESSAGE_COLUMNS = ["conversation_id", "user_id", "seq", "role", "content", "tool_calls", "error"]
 
 
-def _insert_message_from(source: Any, role: str) -> Any:
-    """A message numbered by `source` (a CTE returning a conversation's id and new last_seq),
-    as ORM objects."""
-    statement = (
+def _message_insert(source: Any, role: str) -> Any:
+    """INSERT of a message numbered by `source` (a CTE returning a conversation's id and new
+    last_seq), returning the row."""
+    return (
         insert(message)
         .from_select(
             _MESSAGE_COLUMNS,
@@ -70,7 +71,11 @@ def _insert_message_from(source: Any, role: str) -> Any:
         )
         .returning(*message.c)
     )
-    return select(Message).from_statement(statement)
+
+
+def _insert_message_from(source: Any, role: str) -> Any:
+    """The same insert, the row as an ORM Message."""
+    return select(Message).from_statement(_message_insert(source, role))
 
 
 _mine = (conversation.id == CONVERSATION_ID, conversation.user_id == USER_ID)
@@ -126,8 +131,11 @@ START_CONVERSATION = _insert_message_from(
     "user",
 )
 
-# Claim the conversation and store the user's message.
-CLAIM_AND_STORE = _insert_message_from(
+# Claim the conversation and store the user's message, returning it with the messages before
+# it (newest first, at most p_earlier): the history comes back in the claim's round trip. The
+# earlier messages are read from the statement's snapshot, which the insert does not change;
+# nothing comes back when the conversation is taken or not the user's.
+_claimed = (
     update(conversation_table)
     .where(*_mine, _free)
     .values(
@@ -137,8 +145,22 @@ CLAIM_AND_STORE = _insert_message_from(
         updated_at=func.now(),
     )
     .returning(conversation.id, conversation.last_seq)
-    .cte("claimed"),
-    "user",
+    .cte("claimed")
+)
+_stored = _message_insert(_claimed, "user").cte("stored")
+_earlier = (
+    select(*message.c)
+    .where(
+        message.c.conversation_id == CONVERSATION_ID,
+        message.c.user_id == USER_ID,
+        # Evaluated once (a one-time filter): the backward index scan runs only if claimed.
+        select(_claimed.c.id).exists(),
+    )
+    .order_by(message.c.seq.desc())
+    .limit(bindparam("p_earlier"))
+)
+CLAIM_STORE_AND_READ = select(Message).from_statement(
+    union_all(select(_stored), _earlier.subquery().select())
 )
 
 # Claim the conversation only (a keyed retry whose message is already stored).
