@@ -28,7 +28,6 @@ import httpx
 import uvloop
 
 from bench import common, load
-from todochat.api.app import SERVER_GC_THRESHOLDS
 
 
 async def _turns(users: int, turns: int, history: int) -> None:
@@ -93,7 +92,12 @@ def main() -> None:
     if args.inside:
         import gc
 
-        gc.set_threshold(*SERVER_GC_THRESHOLDS)  # as `todochat serve` runs
+        from todochat.api import app
+
+        # As `todochat serve` runs (older versions of the code have no such setting).
+        thresholds = getattr(app, "SERVER_GC_THRESHOLDS", None)
+        if thresholds is not None:
+            gc.set_threshold(*thresholds)
         uvloop.run(_turns(args.users, args.turns, args.history))
         return
     out = Path(tempfile.mkdtemp()) / "callgrind.out"
