@@ -29,8 +29,13 @@ log = logging.getLogger("uvicorn.error")
 
 def serve_workers(config: uvicorn.Config, workers: int) -> int:
     """Run `workers` processes until SIGTERM/SIGINT; the exit status for the command."""
-    supervisor = _Supervisor(config, workers)
-    return supervisor.run()
+    if not hasattr(socket, "SO_REUSEPORT"):  # not on Windows: uvicorn's shared socket instead
+        from uvicorn.supervisors import Multiprocess
+
+        config.workers = workers
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        return 0
+    return _Supervisor(config, workers).run()
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
