@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.chat.conftest import MakeApp
+from todochat.chat.repository import ConversationRepository
+from todochat.chat.service import ConversationService
 
 
 async def test_sequential_turns_are_never_busy_even_with_a_fast_heartbeat(
@@ -81,3 +85,54 @@ async def test_concurrent_toggles_each_flip_once(make_app: MakeApp) -> None:
     states = sorted(response.json()["completed"] for response in responses)
     assert states == [False] * 5 + [True] * 5
     assert final.json()["completed"] is False
+
+
+async def test_a_claim_that_waited_for_the_previous_reply_sees_it_in_the_history(
+    make_app: MakeApp, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """The claim, the message and the history are one statement, whose snapshot predates a
+    reply committed while the claim waited for its row lock: the history is read again."""
+    async with make_app() as chat:
+        account = await chat.signup()
+        conversation = (await chat.say(account, "add a task to buy milk"))["conversation_id"]
+    user = uuid.UUID(account.id)
+    claim = timedelta(seconds=60)
+
+    # A turn starts, and its claim lapses (its instance stalled) while it is still running.
+    async with sessionmaker() as session:
+        await ConversationRepository(session, user).claim_and_read(
+            conversation, claim, "first", "show my tasks", 20
+        )
+        await session.execute(
+            text("UPDATE conversation SET turn_expires_at = now() - interval '1 second'")
+        )
+        await session.commit()
+    # It stores its reply, not yet committed, as the next turn arrives.
+    finishing = sessionmaker()
+    await ConversationRepository(finishing, user).release_with_reply(
+        conversation, "first", "Here are your tasks", [], None
+    )
+
+    async def next_turn() -> list[tuple[int, str]]:
+        async with sessionmaker() as session:
+            start = await ConversationService(session, user).begin_turn(
+                conversation,
+                "delete it",
+                claim=claim,
+                max_messages=20,
+                max_tokens=100_000,
+                turns_per_minute=1_000,
+                turn_key="second",
+            )
+            await session.commit()
+            return [(message.seq, message.content) for message in start.history]
+
+    waiting = asyncio.create_task(next_turn())
+    await asyncio.sleep(0.5)
+    assert not waiting.done()  # blocked on the conversation's row lock
+    await finishing.commit()
+    await finishing.close()
+
+    history = await waiting
+    assert [seq for seq, _ in history] == [1, 2, 3, 4, 5]
+    assert history[3] == (4, "Here are your tasks")

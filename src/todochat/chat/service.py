@@ -149,6 +149,10 @@ class ConversationService:
             if not recent:
                 await self._refuse(conversation_id)
             seq = recent[-1].seq
+            if _missing_before(recent, max_messages):
+                # A reply committed while the claim waited for the previous turn's row lock is
+                # not in the statement's snapshot: read the history again, now that it is.
+                recent = await self.repo.recent_messages(conversation_id, max_messages)
         else:
             # A keyed retry whose message is already stored: claim, then read.
             if not await self.repo.claim(conversation_id, claim, token):
@@ -181,3 +185,14 @@ class ConversationService:
         return await self.repo.release_with_reply(
             conversation_id, token, content, tool_calls, error
         )
+
+
+def _missing_before(recent: list[Message], limit: int) -> bool:
+    """Whether the history read with a claim lacks messages just before the stored one.
+
+    Sequence numbers are contiguous, so the message before the stored one (seq n) is n - 1,
+    unless the window holds only the stored message by design (limit 1).
+    """
+    if limit <= 1 or recent[-1].seq == 1:
+        return False
+    return len(recent) < 2 or recent[-2].seq != recent[-1].seq - 1
