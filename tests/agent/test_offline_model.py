@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import dateparser
 import pytest
@@ -445,3 +446,13 @@ async def test_eval_case_in_memory(case: dict[str, Any]) -> None:
         assert _fill(needle, ids).lower() not in text.lower(), text
     for pattern in expect.get("reply_regex", []):
         assert re.search(_fill(pattern, ids), text, re.I), text
+
+
+@pytest.mark.parametrize(
+    "name", ["Japan", "America/Port-au-Prince", "Etc/GMT+5", "America/Argentina/Buenos_Aires"]
+)
+def test_the_zone_the_instructions_state_is_read_exactly(name: str) -> None:
+    from todochat.agent.offline.model import zone_from_instructions
+    from todochat.agent.prompt import instructions
+
+    assert zone_from_instructions(instructions(name)) == ZoneInfo(name)

@@ -123,10 +123,13 @@ SCRIPT = [
 ]
 
 
-async def test_every_reply_is_the_one_the_two_step_run_gives(make_app: MakeApp) -> None:
+@pytest.mark.parametrize("time_zone", ["UTC", "Japan", "America/Port-au-Prince"])
+async def test_every_reply_is_the_one_the_two_step_run_gives(
+    make_app: MakeApp, time_zone: str
+) -> None:
     async def replies(model: CountingOffline) -> tuple[list[tuple[str, list[str]]], int]:
         async with make_app(model) as chat:
-            account = await chat.signup()
+            account = await chat.signup(time_zone=time_zone)
             conversation = None
             out = []
             for message in SCRIPT:

@@ -42,12 +42,18 @@ from openai.types.responses.response_prompt_param import ResponsePromptParam
 from .history import read_conversation
 from .planner import Step, next_step
 
+# How agent/prompt.py names the zone ("The user's time zone is Asia/Tokyo."); IANA names have
+# no spaces. Other instructions: the first thing that looks like a zone name.
+_STATED_ZONE_RE = re.compile(r"The user's time zone is (\S+?)\.(?:\s|$)")
 _ZONE_RE = re.compile(r"\b(UTC|GMT|[A-Z][A-Za-z_]+/[A-Za-z_]+(?:/[A-Za-z_]+)?)\b")
 _MISSING_TOOL = "I can't reach your task list right now, so I haven't changed anything."
 
 
 def zone_from_instructions(instructions: str | None) -> tzinfo:
     """The user's time zone named in the system instructions (UTC if none is named)."""
+    stated = _STATED_ZONE_RE.search(instructions or "")
+    if stated is not None:
+        return _zone(stated.group(1))
     for name in _ZONE_RE.findall(instructions or ""):
         try:
             return ZoneInfo(name)
