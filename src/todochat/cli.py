@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -63,12 +64,15 @@ def serve(
 
         # Returns after every worker has shut down, so atexit hooks (the embedded PostgreSQL's
         # stop) run as the command exits.
-        raise typer.Exit(serve_workers(config, workers))
+        # Shutdown waits for uvicorn's graceful period and for streamed turns to finish.
+        grace = 30 + get_settings().agent_timeout_seconds + 5
+        raise typer.Exit(serve_workers(config, workers, grace))
     # uvicorn re-raises SIGTERM after its graceful shutdown; exiting normally instead lets
     # atexit hooks run, which is how the embedded PostgreSQL is stopped with the last server.
     signal.signal(signal.SIGTERM, _exit_quietly)
     server = uvicorn.Server(config)
-    server.run()
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is a normal way to stop: exit 0
+        server.run()
     if not server.started:
         raise typer.Exit(STARTUP_FAILURE)
 

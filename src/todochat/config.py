@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import platformdirs
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -37,10 +37,13 @@ class Settings(BaseSettings):
         ge=1,
         description="Connections each worker keeps; requests beyond it wait for one.",
     )
-    database_pool_timeout: float = Field(
-        default=30.0,
+    database_pool_timeout: float | None = Field(
+        default=None,
         gt=0,
-        description="Seconds a request waits for a pooled connection before a 503.",
+        description=(
+            "Seconds a request waits for a pooled connection before a 503 (default: 5, or half "
+            "of turn_claim_seconds if less); must stay under two thirds of turn_claim_seconds."
+        ),
     )
     data_dir: Path = Field(default_factory=default_data_dir)
 
@@ -68,6 +71,24 @@ class Settings(BaseSettings):
     turn_claim_seconds: float = 15.0
     turns_per_minute: int = 60
     idempotency_hours: int = 24
+
+    @model_validator(mode="after")
+    def _heartbeat_gets_a_connection_in_time(self) -> Settings:
+        # A claim renewed every third of turn_claim_seconds lapses if one renewal waits longer
+        # than the remaining two thirds for a connection.
+        if self.pool_timeout >= self.turn_claim_seconds * 2 / 3:
+            raise ValueError(
+                "database_pool_timeout must be under two thirds of turn_claim_seconds, or a "
+                "running turn can lose its claim while waiting for a connection."
+            )
+        return self
+
+    @property
+    def pool_timeout(self) -> float:
+        """Seconds a request waits for a pooled database connection."""
+        if self.database_pool_timeout is not None:
+            return self.database_pool_timeout
+        return min(5.0, self.turn_claim_seconds / 2)
 
     mcp_allowed_hosts: list[str] = Field(
         default_factory=list,

@@ -7,18 +7,23 @@ measured 32 of 32 connections on one of two workers. Here each worker binds the 
 SO_REUSEPORT and the kernel spreads new connections over the workers' sockets (only processes
 of the same user may join a port this way).
 
-The supervisor restarts a worker that dies, and on SIGTERM or SIGINT asks every worker to shut
-down gracefully (uvicorn finishes the requests in flight) before it returns.
+The supervisor refuses a port something already listens on, replaces a worker that dies, and
+on SIGTERM or SIGINT asks every worker to shut down gracefully (uvicorn finishes the requests
+in flight, the app lets streamed turns finish); a second signal kills them. A worker whose
+supervisor dies shuts itself down, so no orphan keeps serving old code on the port.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import sys
 import threading
+import time
+from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 
 import uvicorn
@@ -26,23 +31,29 @@ from uvicorn.config import STARTUP_FAILURE
 
 log = logging.getLogger("uvicorn.error")
 
+MAX_BACKOFF_SECONDS = 30.0
 
-def serve_workers(config: uvicorn.Config, workers: int) -> int:
-    """Run `workers` processes until SIGTERM/SIGINT; the exit status for the command."""
+
+def serve_workers(config: uvicorn.Config, workers: int, grace_seconds: float) -> int:
+    """Run `workers` processes until SIGTERM/SIGINT; the exit status for the command.
+
+    `grace_seconds`: how long shutdown waits for the workers before killing them.
+    """
     if not hasattr(socket, "SO_REUSEPORT"):  # not on Windows: uvicorn's shared socket instead
         from uvicorn.supervisors import Multiprocess
 
         config.workers = workers
         Multiprocess(config, sockets=[config.bind_socket()]).run()
         return 0
-    return _Supervisor(config, workers).run()
+    return _Supervisor(config, workers, grace_seconds).run()
 
 
-def _listening_socket(host: str, port: int) -> socket.socket:
+def _listening_socket(host: str, port: int, *, shared: bool) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     return sock
 
@@ -50,41 +61,73 @@ def _listening_socket(host: str, port: int) -> socket.socket:
 def _worker(config: uvicorn.Config) -> None:
     """One worker process: its own socket on the shared port, then uvicorn until told to stop."""
     config.configure_logging()
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_stop_with, args=(parent.sentinel,), daemon=True).start()
     try:
-        sock = _listening_socket(config.host, config.port)
+        sock = _listening_socket(config.host, config.port, shared=True)
     except OSError as error:
         log.error("cannot listen on %s:%s: %s", config.host, config.port, error)
         sys.exit(STARTUP_FAILURE)
     uvicorn.Server(config).run(sockets=[sock])
 
 
+def _stop_with(parent_sentinel: int) -> None:
+    """Shut this worker down gracefully once its supervisor is gone (even if it was killed)."""
+    wait([parent_sentinel])
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 class _Supervisor:
-    def __init__(self, config: uvicorn.Config, workers: int) -> None:
+    def __init__(self, config: uvicorn.Config, workers: int, grace_seconds: float) -> None:
         self.config = config
         self.workers = workers
+        self.grace_seconds = grace_seconds
         self.processes: list[BaseProcess] = []
+        self.signals = 0
         self.stop = threading.Event()
         self.context = multiprocessing.get_context("spawn")
 
+    def _on_signal(self, signum: int, frame: object) -> None:
+        self.signals += 1
+        self.stop.set()
+
     def run(self) -> int:
+        try:  # fail now if anything else listens there (our SO_REUSEPORT sockets would join it)
+            _listening_socket(self.config.host, self.config.port, shared=False).close()
+        except OSError as error:
+            log.error("cannot listen on %s:%s: %s", self.config.host, self.config.port, error)
+            return 1
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda signum, frame: self.stop.set())
+            signal.signal(sig, self._on_signal)
         log.info("Started parent process with %d workers", self.workers)
         self.processes = [self._start() for _ in range(self.workers)]
+        initial = set(self.processes)
+        backoff = [0.0] * self.workers
+        restart_at = [0.0] * self.workers
         status = 0
         while not self.stop.wait(0.5):
             for index, process in enumerate(self.processes):
-                if process.is_alive():
+                if process.is_alive() or time.monotonic() < restart_at[index]:
                     continue
-                if process.exitcode == STARTUP_FAILURE:
-                    # The app, the database or the port is broken: restarting would fail alike.
+                if process.exitcode == STARTUP_FAILURE and process in initial:
+                    # The app, the database or the port is broken from the start: stop.
                     log.error("Worker %s failed to start; stopping.", process.pid)
                     self.stop.set()
                     status = 1
                     break
-                log.warning(
-                    "Worker %s died (exit %s); starting another", process.pid, process.exitcode
-                )
+                if process.exitcode == STARTUP_FAILURE:
+                    # A replacement that cannot start yet (the database is down?): retry later.
+                    backoff[index] = min(max(1.0, 2 * backoff[index]), MAX_BACKOFF_SECONDS)
+                    restart_at[index] = time.monotonic() + backoff[index]
+                    log.warning(
+                        "Worker %s failed to start; retrying in %.0f s", process.pid, backoff[index]
+                    )
+                else:
+                    backoff[index] = 0.0
+                    log.warning(
+                        "Worker %s died (exit %s); starting another", process.pid, process.exitcode
+                    )
                 self.processes[index] = self._start()
         self._shutdown()
         return status
@@ -95,15 +138,20 @@ class _Supervisor:
         return process
 
     def _shutdown(self) -> None:
-        """SIGTERM every worker (graceful in uvicorn), wait, kill any that outstays its grace."""
+        """SIGTERM every worker (graceful in uvicorn); kill what outlasts the grace or a second
+        signal."""
         for process in self.processes:
-            if process.is_alive() and process.pid is not None:
-                process.terminate()
-        grace = (self.config.timeout_graceful_shutdown or 30) + 5
-        for process in self.processes:
-            process.join(grace)
             if process.is_alive():
-                log.warning("Worker %s did not stop in time; killing it", process.pid)
-                process.kill()
-                process.join()
+                process.terminate()
+        deadline = time.monotonic() + self.grace_seconds
+        while any(p.is_alive() for p in self.processes):
+            if self.signals > 1 or time.monotonic() > deadline:
+                for process in self.processes:
+                    if process.is_alive():
+                        log.warning("Killing worker %s", process.pid)
+                        process.kill()
+                break
+            wait([p.sentinel for p in self.processes if p.is_alive()], timeout=0.5)
+        for process in self.processes:
+            process.join()
         log.info("Stopped parent process")

@@ -111,3 +111,12 @@ async def test_the_pool_keeps_a_fixed_set_of_connections(database_url: str) -> N
 def test_the_pool_size_must_be_positive() -> None:
     with pytest.raises(ValidationError):
         Settings(database_pool_size=0)
+
+
+def test_the_pool_wait_stays_shorter_than_a_claim_renewal_can_afford() -> None:
+    assert Settings().pool_timeout == 5.0
+    assert Settings(turn_claim_seconds=3).pool_timeout == 1.5
+    assert Settings(database_pool_timeout=2).pool_timeout == 2
+    # A heartbeat waiting 12 s for a connection would let a 15 s claim lapse mid-turn.
+    with pytest.raises(ValidationError, match="two thirds of turn_claim_seconds"):
+        Settings(database_pool_timeout=12)

@@ -1,4 +1,5 @@
-"""`todochat serve --workers N`: connections spread over the workers; a dead worker is replaced.
+"""`todochat serve --workers N`: connections spread over the workers; dead workers are replaced,
+orphans stop, a taken port is refused.
 
 Each worker listens on the port itself (SO_REUSEPORT), so the kernel spreads new connections:
 with one shared socket, a burst of keep-alive connections all went to one of two workers.
@@ -117,4 +118,24 @@ def test_workers_that_cannot_listen_stop_the_command(tmp_path: Path, database_ur
             timeout=120,
         )
     assert done.returncode == 1
-    assert b"failed to start" in done.stdout + done.stderr
+    assert b"cannot listen" in done.stdout + done.stderr
+
+
+def test_workers_do_not_outlive_their_supervisor(tmp_path: Path, database_url: str) -> None:
+    with running_server(
+        tmp_path, {"DATABASE_URL": database_url}, args=("--workers", "2")
+    ) as server:
+        workers = workers_of(server, 2)
+
+        server.process.kill()  # the supervisor dies without passing anything on
+        server.process.wait()
+
+        _, alive = psutil.wait_procs(workers, timeout=30)
+        assert alive == []
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"{server.base_url}/healthz", timeout=2)
+
+
+def test_ctrl_c_stops_a_single_worker_server_normally(tmp_path: Path, database_url: str) -> None:
+    with running_server(tmp_path, {"DATABASE_URL": database_url}) as server:
+        assert server.stop(signal.SIGINT) == 0

@@ -87,7 +87,7 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
         # A chat turn holds one connection at a time, so requests beyond the pool wait briefly.
         pool_size=settings.database_pool_size,
         max_overflow=0,
-        pool_timeout=settings.database_pool_timeout,
+        pool_timeout=settings.pool_timeout,
         pool_pre_ping=False,
         pool_recycle=1800,
         execution_options={POOLED_OPTION: pooled},
