@@ -136,3 +136,36 @@ async def test_a_claim_that_waited_for_the_previous_reply_sees_it_in_the_history
     history = await waiting
     assert [seq for seq, _ in history] == [1, 2, 3, 4, 5]
     assert history[3] == (4, "Here are your tasks")
+
+
+async def test_expired_keys_and_their_ledgers_are_purged_by_the_next_keyed_request(
+    make_app: MakeApp, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    async with make_app() as chat:
+        account = await chat.signup()
+        old = {**account.headers, "Idempotency-Key": "old-key"}
+        body = {"message": "add a task to buy milk"}
+        assert (await chat.client.post(account.url("/chat"), json=body, headers=old)).is_success
+
+        async def rows(table: str, column: str) -> int:
+            """How many of the user's rows in `table` are about "old-key"."""
+            async with sessionmaker() as session:
+                statement = f"SELECT count(*) FROM {table} WHERE user_id = :u AND {column} = :k"
+                return int(await session.scalar(text(statement), {"u": account.id, "k": "old-key"}))
+
+        assert await rows("idempotency_record", "key") == 1
+        assert await rows("tool_call_record", "turn_key") == 1
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                text(
+                    "UPDATE idempotency_record SET created_at = now() - interval '25 hours' "
+                    "WHERE user_id = :user_id"
+                ),
+                {"user_id": account.id},
+            )
+        new = {**account.headers, "Idempotency-Key": "new-key"}
+        body = {"message": "add a task to buy bread"}
+        assert (await chat.client.post(account.url("/chat"), json=body, headers=new)).is_success
+
+        assert await rows("idempotency_record", "key") == 0
+        assert await rows("tool_call_record", "turn_key") == 0
