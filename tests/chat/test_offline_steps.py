@@ -108,9 +108,12 @@ async def test_a_streamed_turn_sends_the_reply_as_a_delta_before_done(
     assert events[0][1] == done["tool_calls"][0]
 
 
+# Separate adds first: the SDK runs the calls of one step concurrently, so tasks added in one
+# message get their ids in either order, and "the first one" would differ between two runs.
 SCRIPT = [
     "add a task to buy milk",
-    "add tasks: call mom, water the plants",
+    "add a task to call mom",
+    "add a task to water the plants",
     "make it high priority",
     "show my tasks",
     "mark the first one as done",
@@ -120,6 +123,7 @@ SCRIPT = [
     "undo that",
     "complete task 999999",
     "move call mom to tomorrow 5pm",
+    "add tasks: buy eggs, call dad",  # several calls in one step; nothing refers to them later
 ]
 
 
