@@ -54,18 +54,10 @@ async def _turns(users: int, turns: int, history: int) -> None:
                 people = await load.seed_users(db, users, "instr")
 
                 async def chat(total: int) -> None:
-                    budget = total
-
-                    async def one(user: load.User) -> None:
-                        nonlocal budget
-                        while budget > 0:
-                            budget -= 1
-                            # httpx and bench.wire clients answer alike (post, json).
-                            outcome = await load.chat_turn(http, user)
-                            if not outcome.ok:
-                                raise RuntimeError(f"turn failed: {outcome.body}")
-
-                    await asyncio.gather(*(one(user) for user in people))
+                    # httpx and bench.wire clients answer alike (post, json).
+                    result = await load.run_load(http, people, total_turns=total)
+                    if result.errors:
+                        raise RuntimeError(f"turns failed: {result.error_samples}")
 
                 await chat(max(25 * users, 30))  # history windows full, caches warm
                 _callgrind("on")

@@ -62,10 +62,10 @@ def serve(
     if workers > 1:
         from todochat.serving import serve_workers
 
-        # Returns after every worker has shut down, so atexit hooks (the embedded PostgreSQL's
+        # Shutdown waits for uvicorn's graceful period and for streamed turns to finish. It
+        # returns after every worker has stopped, so atexit hooks (the embedded PostgreSQL's
         # stop) run as the command exits.
-        # Shutdown waits for uvicorn's graceful period and for streamed turns to finish.
-        grace = 30 + get_settings().agent_timeout_seconds + 5
+        grace = (config.timeout_graceful_shutdown or 0) + get_settings().agent_timeout_seconds + 5
         raise typer.Exit(serve_workers(config, workers, grace))
     # uvicorn re-raises SIGTERM after its graceful shutdown; exiting normally instead lets
     # atexit hooks run, which is how the embedded PostgreSQL is stopped with the last server.

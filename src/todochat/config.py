@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     turns_per_minute: int = 60
     idempotency_hours: int = 24
 
+    mcp_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host headers the /mcp/ endpoint accepts besides localhost (e.g. 'todo.example.com').",
+    )
+
     @model_validator(mode="after")
     def _heartbeat_gets_a_connection_in_time(self) -> Settings:
         # A claim renewed every third of turn_claim_seconds lapses if one renewal waits longer
@@ -89,11 +94,6 @@ class Settings(BaseSettings):
         if self.database_pool_timeout is not None:
             return self.database_pool_timeout
         return min(5.0, self.turn_claim_seconds / 2)
-
-    mcp_allowed_hosts: list[str] = Field(
-        default_factory=list,
-        description="Host headers the /mcp/ endpoint accepts besides localhost (e.g. 'todo.example.com').",
-    )
 
 
 @lru_cache

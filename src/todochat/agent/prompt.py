@@ -104,13 +104,9 @@ def build_agent(model: Model, tools: list[Tool]) -> Agent[TurnContext]:
     ) -> str:
         return instructions(context.context.time_zone)
 
+    shortcut: dict[str, Any] = {}
     if isinstance(model, RepliesAfterTools):
-        return Agent(
-            name="todochat",
-            instructions=turn_instructions,
-            model=model,
-            tools=tools,
-            hooks=_RecordOutputs(),
-            tool_use_behavior=_reply_after_tools(model),
-        )
-    return Agent(name="todochat", instructions=turn_instructions, model=model, tools=tools)
+        shortcut = {"hooks": _RecordOutputs(), "tool_use_behavior": _reply_after_tools(model)}
+    return Agent(
+        name="todochat", instructions=turn_instructions, model=model, tools=tools, **shortcut
+    )

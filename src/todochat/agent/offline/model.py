@@ -52,21 +52,20 @@ _MISSING_TOOL = "I can't reach your task list right now, so I haven't changed an
 def zone_from_instructions(instructions: str | None) -> tzinfo:
     """The user's time zone named in the system instructions (UTC if none is named)."""
     stated = _STATED_ZONE_RE.search(instructions or "")
-    if stated is not None:
-        return _zone(stated.group(1))
-    for name in _ZONE_RE.findall(instructions or ""):
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
-    return ZoneInfo("UTC")
+    names = [stated.group(1)] if stated else _ZONE_RE.findall(instructions or "")
+    return next(filter(None, map(_lookup, names)), ZoneInfo("UTC"))
 
 
 def _zone(name: str) -> tzinfo:
+    """The named zone, or UTC if there is no such zone."""
+    return _lookup(name) or ZoneInfo("UTC")
+
+
+def _lookup(name: str) -> ZoneInfo | None:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+        return None
 
 
 def _message(text: str) -> ResponseOutputMessage:
