@@ -77,6 +77,22 @@ class Settings(BaseSettings):
         description="Host headers the /mcp/ endpoint accepts besides localhost (e.g. 'todo.example.com').",
     )
 
+    public_url: str | None = Field(
+        default=None,
+        description="The address users reach the service at (e.g. 'https://todo.example.com'), "
+        "used in links it hands out such as the calendar feed; default: the request's own.",
+    )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Let webhooks reach loopback and private-network addresses (SSRF guard off).",
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # The Standard Webhooks reference schedule: after the first attempt, retries 5 s, 5 min,
+    # 30 min, 2 h, 5 h, 10 h and 10 h later; after the last one the webhook is disabled.
+    webhook_retry_seconds: list[float] = Field(
+        default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0]
+    )
+
     @model_validator(mode="after")
     def _heartbeat_gets_a_connection_in_time(self) -> Settings:
         # A claim renewed every third of turn_claim_seconds lapses if one renewal waits longer

@@ -16,6 +16,7 @@ from todochat.accounts.service import get_user
 from todochat.config import Settings
 from todochat.db.uow import single_statements, unit_of_work
 from todochat.errors import Forbidden, InvalidInput, Unauthorized
+from todochat.notify.webhooks import WebhookService
 from todochat.timing import phase
 from todochat.todos.service import TaskService
 
@@ -88,6 +89,16 @@ async def task_service(user: CurrentUser, session: Session) -> TaskService:
 
 
 Tasks = Annotated[TaskService, Depends(task_service)]
+
+
+async def webhook_service(
+    user_id: OwnerId, session: Session, settings: AppSettings
+) -> WebhookService:
+    """The webhook rules bound to the authenticated user."""
+    return WebhookService(session, user_id, settings.webhook_allow_private)
+
+
+Webhooks = Annotated[WebhookService, Depends(webhook_service)]
 
 IdempotencyKey = Annotated[
     str | None,

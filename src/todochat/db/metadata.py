@@ -9,12 +9,14 @@ from todochat.chat.models import (
 from todochat.db.base import Base
 from todochat.idempotency import IdempotencyRecord
 from todochat.mcp.ledger import ToolCallRecord
+from todochat.notify.models import CalendarFeed, Webhook
 from todochat.todos.models import Task
 
 metadata = Base.metadata
 
 __all__ = [
     "AppSetting",
+    "CalendarFeed",
     "Conversation",
     "IdempotencyRecord",
     "Message",
@@ -22,5 +24,6 @@ __all__ = [
     "Task",
     "ToolCallRecord",
     "User",
+    "Webhook",
     "metadata",
 ]

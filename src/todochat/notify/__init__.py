@@ -1,0 +1,1 @@
+"""Delivery channels for reminders: webhooks, email, and the iCalendar feed."""
