@@ -93,6 +93,15 @@ class Settings(BaseSettings):
         default_factory=lambda: [5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0]
     )
 
+    smtp_url: str | None = Field(
+        default=None,
+        description="Send reminders by email through this server: smtp://user:password@host:587 "
+        "(STARTTLS when offered; ?starttls=false|true) or smtps://…:465 (TLS).",
+    )
+    smtp_from: str | None = Field(
+        default=None, description="The From of reminder emails (default: the SMTP user)."
+    )
+
     @model_validator(mode="after")
     def _heartbeat_gets_a_connection_in_time(self) -> Settings:
         # A claim renewed every third of turn_claim_seconds lapses if one renewal waits longer

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -150,8 +150,17 @@ def _sender(
     allow_private: bool = True,
     disabled: list[Webhook] | None = None,
     timeout: float = 5.0,
+    scheduled: list[tuple[WebhookMessage, timedelta]] | None = None,
 ) -> WebhookSender:
-    async def on_disabled(webhook: Webhook) -> None:
+    """A sender whose retries and notices are recorded in the given lists."""
+
+    async def schedule_retry(
+        session: AsyncSession, message: WebhookMessage, delay: timedelta
+    ) -> None:
+        if scheduled is not None:
+            scheduled.append((message, delay))
+
+    async def on_disabled(session: AsyncSession, webhook: Webhook) -> None:
         if disabled is not None:
             disabled.append(webhook)
 
@@ -160,6 +169,7 @@ def _sender(
         retry_seconds=retry_seconds,
         timeout=timeout,
         allow_private=allow_private,
+        schedule_retry=schedule_retry,
         on_disabled=on_disabled,
     )
 
@@ -219,19 +229,24 @@ async def test_retries_then_success(
     private_client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     account = await signup(private_client)
-    sender = _sender(sessionmaker, [1.5, 30.0, 600.0])
+    scheduled: list[tuple[WebhookMessage, timedelta]] = []
+    sender = _sender(sessionmaker, [1.5, 30.0, 600.0], scheduled=scheduled)
     async with receiving([500, 503, 200]) as receiver:
         webhook = (await register(private_client, account, receiver.url)).json()
         message = _message(account, webhook["id"])
         delays = []
         while (delay := await sender.attempt(message)) is not None:
             delays.append(delay)
+            retry, after = scheduled[-1]
+            assert after == timedelta(seconds=delay)
+            assert retry == message.retry()
+            assert WebhookMessage.from_payload(json.loads(json.dumps(retry.to_payload()))) == retry
             listed = await private_client.get(account.url("/webhooks"), headers=account.headers)
             [item] = listed.json()["items"]
             assert item["failures"] == len(delays)
             assert item["last_error"] == f"HTTP {[500, 503][len(delays) - 1]}"
             message = message.retry()
-    assert delays == [1.5, 30.0]
+    assert delays == [1.5, 30.0] and len(scheduled) == 2
     assert len(receiver.requests) == 3
     assert {r.headers["webhook-id"] for r in receiver.requests} == {message.delivery_id}
     for request in receiver.requests:

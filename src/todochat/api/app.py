@@ -20,7 +20,16 @@ from todochat.agent.bridge import InProcessClient
 from todochat.agent.models import build_model, close_model
 from todochat.api.errors import install_error_handlers
 from todochat.api.limits import BodySizeLimit, ServerTiming
-from todochat.api.routes import auth, chat, conversations, health, tasks, webhooks
+from todochat.api.routes import (
+    auth,
+    calendar,
+    chat,
+    conversations,
+    health,
+    notifications,
+    tasks,
+    webhooks,
+)
 from todochat.chat.turn import ChatTurns
 from todochat.config import Settings, get_settings
 from todochat.db.engine import create_engine, create_sessionmaker
@@ -95,6 +104,9 @@ def create_app(
     app.include_router(chat.router)
     app.include_router(conversations.router)
     app.include_router(webhooks.router)
+    app.include_router(calendar.router)
+    app.include_router(calendar.feed_router)
+    app.include_router(notifications.router)
     # The MCP server needs the sessionmaker, known only once the lifespan starts.
     mcp_app = _Deferred()
     app.mount("/mcp", mcp_app, name="mcp")

@@ -16,6 +16,7 @@ from todochat.accounts.service import get_user
 from todochat.config import Settings
 from todochat.db.uow import single_statements, unit_of_work
 from todochat.errors import Forbidden, InvalidInput, Unauthorized
+from todochat.notify.calendar import CalendarService
 from todochat.notify.webhooks import WebhookService
 from todochat.timing import phase
 from todochat.todos.service import TaskService
@@ -99,6 +100,14 @@ async def webhook_service(
 
 
 Webhooks = Annotated[WebhookService, Depends(webhook_service)]
+
+
+async def calendar_service(user_id: OwnerId, session: Session, request: Request) -> CalendarService:
+    """The calendar feed of the authenticated user."""
+    return CalendarService(session, user_id, request.app.state.secret_key)
+
+
+Calendars = Annotated[CalendarService, Depends(calendar_service)]
 
 IdempotencyKey = Annotated[
     str | None,

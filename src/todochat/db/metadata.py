@@ -9,7 +9,7 @@ from todochat.chat.models import (
 from todochat.db.base import Base
 from todochat.idempotency import IdempotencyRecord
 from todochat.mcp.ledger import ToolCallRecord
-from todochat.notify.models import CalendarFeed, Webhook
+from todochat.notify.models import CalendarFeed, NotificationSetting, Webhook
 from todochat.todos.models import Task
 
 metadata = Base.metadata
@@ -20,6 +20,7 @@ __all__ = [
     "Conversation",
     "IdempotencyRecord",
     "Message",
+    "NotificationSetting",
     "RateWindow",
     "Task",
     "ToolCallRecord",

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from todochat.notify.models import CalendarFeed, Webhook
+from todochat.accounts.models import User
+from todochat.notify.models import CalendarFeed, NotificationSetting, Webhook
+from todochat.todos.models import Task
+
+# A feed shows pending tasks and those completed in the last weeks, up to this many.
+FEED_MAX_TASKS = 2000
+FEED_COMPLETED_DAYS = 30
 
 
 class WebhookRepository:
@@ -118,3 +124,59 @@ class CalendarFeedRepository:
             .returning(CalendarFeed.user_id)
         )
         return (await self.session.scalar(statement)) is not None
+
+    async def feed_tasks(self) -> list[Task]:
+        """The tasks a feed shows: due ones, pending or recently completed, by due time."""
+        recent = func.now() - timedelta(days=FEED_COMPLETED_DAYS)
+        statement = (
+            select(Task)
+            .where(
+                Task.user_id == self.user_id,
+                Task.due_at.is_not(None),
+                or_(Task.completed.is_(False), Task.completed_at >= recent),
+            )
+            .order_by(Task.due_at, Task.id)
+            .limit(FEED_MAX_TASKS)
+        )
+        return list((await self.session.scalars(statement)).all())
+
+
+class NotificationSettingRepository:
+    """A user's delivery choices."""
+
+    def __init__(self, session: AsyncSession, user_id: uuid.UUID) -> None:
+        self.session = session
+        self.user_id = user_id
+
+    async def email_reminders(self) -> bool:
+        """Whether the user wants reminders by email (yes unless they said no)."""
+        statement = select(NotificationSetting.email_reminders).where(
+            NotificationSetting.user_id == self.user_id
+        )
+        chosen = await self.session.scalar(statement)
+        return True if chosen is None else chosen
+
+    async def set_email_reminders(self, enabled: bool) -> None:
+        """Record the user's choice."""
+        statement = (
+            pg_insert(NotificationSetting)
+            .values(user_id=self.user_id, email_reminders=enabled)
+            .on_conflict_do_update(
+                index_elements=["user_id"],
+                set_={"email_reminders": enabled, "updated_at": func.now()},
+            )
+        )
+        await self.session.execute(statement)
+
+    async def email_recipient(self) -> tuple[str, str] | None:
+        """The user's address and time zone if they take reminders by email, else None."""
+        statement = (
+            select(User.email, User.time_zone)
+            .outerjoin(NotificationSetting, NotificationSetting.user_id == User.id)
+            .where(
+                User.id == self.user_id,
+                func.coalesce(NotificationSetting.email_reminders, True),
+            )
+        )
+        row = (await self.session.execute(statement)).one_or_none()
+        return None if row is None else (row.email, row.time_zone)

@@ -55,3 +55,18 @@ class CalendarFeedRead(BaseModel):
     """The secret address of the user's iCalendar feed."""
 
     url: str
+
+
+class NotificationSettingsRead(BaseModel):
+    """Where reminders go besides the app."""
+
+    email_reminders: bool
+    email_available: bool
+
+
+class NotificationSettingsUpdate(BaseModel):
+    """Turn reminder emails on or off."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email_reminders: bool

@@ -15,7 +15,7 @@ import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpcore
@@ -164,8 +164,31 @@ class WebhookMessage:
             self.webhook_id, self.user_id, self.delivery_id, self.body, self.attempt + 1
         )
 
+    def to_payload(self) -> dict[str, Any]:
+        """The message as a job payload (JSON)."""
+        return {
+            "webhook_id": self.webhook_id,
+            "user_id": str(self.user_id),
+            "delivery_id": self.delivery_id,
+            "body": self.body,
+            "attempt": self.attempt,
+        }
 
-OnDisabled = Callable[[Webhook], Awaitable[None]]
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> WebhookMessage:
+        """The message a job payload holds."""
+        return cls(
+            int(payload["webhook_id"]),
+            uuid.UUID(payload["user_id"]),
+            str(payload["delivery_id"]),
+            str(payload["body"]),
+            int(payload["attempt"]),
+        )
+
+
+OnDisabled = Callable[[AsyncSession, Webhook], Awaitable[None]]
+# Queues the next attempt in the session's transaction, to run after the delay.
+ScheduleRetry = Callable[[AsyncSession, WebhookMessage, timedelta], Awaitable[None]]
 
 
 class WebhookSender:
@@ -178,6 +201,7 @@ class WebhookSender:
         retry_seconds: list[float],
         timeout: float,
         allow_private: bool,
+        schedule_retry: ScheduleRetry,
         on_disabled: OnDisabled | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -185,14 +209,15 @@ class WebhookSender:
         self.retry_seconds = retry_seconds
         self.timeout = timeout
         self.allow_private = allow_private
+        self.schedule_retry = schedule_retry
         self.on_disabled = on_disabled
         self.clock = clock
 
     async def attempt(self, message: WebhookMessage) -> float | None:
-        """Send once; the seconds to wait before the next attempt, or None when done.
+        """Send once; on failure schedule the next attempt and return its delay (None: done).
 
         After the last retry fails the webhook is disabled and the user told (on_disabled).
-        No connection is held while the receiver answers.
+        No database connection is held while the receiver answers.
         """
         async with single_statements(self.sessionmaker) as session:
             webhook = await WebhookRepository(session, message.user_id).get_webhook(
@@ -210,14 +235,17 @@ class WebhookSender:
             now=self.clock(),
         )
         give_up = error is not None and message.attempt >= len(self.retry_seconds)
+        delay = None if error is None or give_up else self.retry_seconds[message.attempt]
+        # The outcome, the next attempt and the user's notice commit together: a crash before
+        # the commit leaves the job to be run again (the receiver deduplicates by webhook-id).
         async with unit_of_work(self.sessionmaker) as session:
             recorded = await WebhookRepository(session, message.user_id).record_attempt(
                 message.webhook_id, error, disable=give_up, now=self.clock()
             )
-        if error is None:
-            return None
-        if give_up:
-            if recorded is not None and self.on_disabled is not None:
-                await self.on_disabled(recorded)
-            return None
-        return self.retry_seconds[message.attempt]
+            if recorded is None:
+                return None  # deleted while we were sending
+            if delay is not None:
+                await self.schedule_retry(session, message.retry(), timedelta(seconds=delay))
+            if give_up and self.on_disabled is not None:
+                await self.on_disabled(session, recorded)
+        return delay
