@@ -176,8 +176,10 @@ def _sender(
 
 def _message(account: Account, webhook_id: int) -> WebhookMessage:
     body = reminder_body(
-        {"id": 7, "title": "Water the plants"},
-        {"id": 3, "at": "2030-01-07T09:00:00Z", "status": "sent"},
+        {
+            "task": {"id": 7, "title": "Water the plants"},
+            "reminder": {"id": 3, "at": "2030-01-07T09:00:00Z", "status": "sent"},
+        },
         datetime(2030, 1, 7, 9, tzinfo=UTC),
     )
     return WebhookMessage(webhook_id, uuid.UUID(account.id), f"dlv_{uuid.uuid4().hex}", body)
@@ -278,6 +280,20 @@ async def test_a_url_that_keeps_failing_is_disabled(
         # A disabled webhook gets nothing more.
         assert await sender.attempt(_message(account, webhook["id"])) is None
         assert len(receiver.requests) == 3
+        # Until the user enables it again.
+        enabled = await private_client.post(
+            account.url(f"/webhooks/{webhook['id']}/enable"), headers=account.headers
+        )
+        assert enabled.status_code == 200
+        assert (enabled.json()["disabled_at"], enabled.json()["failures"]) == (None, 0)
+        receiver.statuses = [200]
+        assert await sender.attempt(_message(account, webhook["id"])) is None
+        assert len(receiver.requests) == 4
+    other = await signup(private_client)
+    foreign = await private_client.post(
+        other.url(f"/webhooks/{webhook['id']}/enable"), headers=other.headers
+    )
+    assert foreign.status_code == 404
 
 
 async def test_unreachable_and_silent_receivers_are_failures(

@@ -69,6 +69,17 @@ class WebhookRepository:
         )
         return list((await self.session.scalars(statement)).all())
 
+    async def enable_webhook(self, webhook_id: int) -> Webhook | None:
+        """Clear the webhook's disabled mark and failure count; None if not the user's."""
+        statement = (
+            update(Webhook)
+            .where(Webhook.id == webhook_id, Webhook.user_id == self.user_id)
+            .values(disabled_at=None, failures=0, last_error=None, updated_at=func.now())
+            .returning(Webhook)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+        return (await self.session.scalars(statement)).one_or_none()
+
     async def record_attempt(
         self, webhook_id: int, error: str | None, disable: bool, now: datetime
     ) -> Webhook | None:

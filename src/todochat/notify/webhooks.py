@@ -81,18 +81,25 @@ class WebhookService:
             raise WebhookNotFound(webhook_id)
         return webhook
 
+    async def enable_webhook(self, webhook_id: int) -> Webhook:
+        """Send to a disabled webhook again (after its receiver is fixed)."""
+        webhook = await self.repo.enable_webhook(webhook_id)
+        if webhook is None:
+            raise WebhookNotFound(webhook_id)
+        return webhook
+
     async def delete_webhook(self, webhook_id: int) -> None:
         """Stop sending to this webhook; pending retries are dropped."""
         if not await self.repo.delete_webhook(webhook_id):
             raise WebhookNotFound(webhook_id)
 
 
-def reminder_body(task: dict[str, Any], reminder: dict[str, Any], fired_at: datetime) -> str:
+def reminder_body(data: dict[str, Any], fired_at: datetime) -> str:
     """The JSON body of a `reminder.due` event, exactly the bytes that are signed and sent."""
     payload = {
         "type": "reminder.due",
         "timestamp": fired_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-        "data": {"task": task, "reminder": reminder},
+        "data": data,
     }
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
 

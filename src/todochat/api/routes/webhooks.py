@@ -46,6 +46,12 @@ async def get_webhook_secret(webhook_id: int, webhooks: Webhooks) -> WebhookSecr
     return WebhookSecret(secret=(await webhooks.get_webhook(webhook_id)).secret)
 
 
+@router.post("/{webhook_id}/enable", response_model=WebhookRead)
+async def enable_webhook(webhook_id: int, webhooks: Webhooks) -> Webhook:
+    """Send to a webhook again after it was disabled for failing (clears its failures)."""
+    return await webhooks.enable_webhook(webhook_id)
+
+
 @router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_webhook(webhook_id: int, webhooks: Webhooks) -> Response:
     """Stop sending to this webhook."""
