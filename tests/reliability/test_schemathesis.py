@@ -38,7 +38,8 @@ CHECKS = [
 EXAMPLES = 25
 # A chat turn runs the agent: fewer examples keep the run bounded (and under the rate limit).
 CHAT_EXAMPLES = 12
-BUDGET_SECONDS = 90
+# About 6 s per operation on a busy 2-core machine (26 operations).
+BUDGET_SECONDS = 160
 
 
 def _fresh_user(base_url: str) -> tuple[str, dict[str, str]]:
@@ -71,6 +72,7 @@ def _fuzz(
     check()
 
 
+@pytest.mark.timeout(300)
 def test_every_operation_conforms_to_the_schema(server: Server) -> None:
     """No 5xx and no undeclared status, content type or body, for any generated request."""
     schema = schemathesis.openapi.from_url(f"{server.base_url}/openapi.json")
