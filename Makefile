@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: run test lint eval bench clean
 
@@ -17,8 +19,8 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@ $(VENV)/.runtime
 
-run: $(VENV)/.runtime  ## Migrate and serve on http://127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL is set)
-	$(BIN)/todochat serve
+run: $(VENV)/.runtime  ## Migrate and serve on http://$(HOST):$(PORT) (embedded PostgreSQL unless DATABASE_URL is set)
+	$(BIN)/todochat serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev  ## The whole suite against a real PostgreSQL (DATABASE_URL, else embedded)
 	$(BIN)/pytest

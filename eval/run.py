@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -57,6 +59,9 @@ def eval_database_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if not url:
         data_dir = Path(tempfile.mkdtemp(prefix="todochat-eval-pg-"))
+        # Registered before the server's own atexit hook, so it runs after it (last in, first
+        # out): the server stops and deletes its data, then the folder around it goes.
+        atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
         url = start_embedded(data_dir, cleanup="delete")
     parsed = make_url(re.sub(r"^postgres://", "postgresql://", url))
     return parsed.set(database=EVAL_DATABASE).render_as_string(hide_password=False)

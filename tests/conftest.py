@@ -8,8 +8,10 @@ signing up fresh users, so every assertion about a user's data can be exact.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import secrets
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -30,11 +32,28 @@ from todochat.db.migrate import upgrade
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256-and-even-for-hs512!!"
 
 
+def require_tool(path: str, install: str) -> None:
+    """Skip the test, saying why, when an optional tool is missing; in CI (`CI` set) fail instead.
+
+    `make test` on a fresh machine passes without extra system packages, while CI (whose
+    `.ci/run` installs them) still runs every test.
+    """
+    if Path(path).exists():
+        return
+    message = f"{path} is not installed ({install}; .ci/run installs it)"
+    if os.environ.get("CI", "").lower() not in {"", "0", "false", "no"}:
+        pytest.fail(f"{message}, and CI must run this test")
+    pytest.skip(message)
+
+
 def _server_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
         return url
     data_dir = Path(tempfile.mkdtemp(prefix="todochat-test-pg-"))
+    # atexit runs last-registered first: the server (registered by start_embedded) stops and
+    # deletes its data, then this removes the folder around it.
+    atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
     return start_embedded(data_dir, cleanup="delete")
 
 

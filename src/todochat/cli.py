@@ -10,11 +10,30 @@ from typing import Annotated
 
 import typer
 
+from todochat import __version__
 from todochat.config import Settings, get_settings
 
 app = typer.Typer(help="todochat: a todo list you manage by talking to it.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"todochat {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """todochat: a todo list you manage by talking to it."""
 
 
 def resolve_database_url(settings: Settings) -> str:

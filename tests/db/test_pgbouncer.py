@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.conftest import TEST_SECRET, running_lifespan
+from tests.conftest import TEST_SECRET, require_tool, running_lifespan
 from tests.factories import Account, signup
 from tests.servers import free_port
 from todochat.api.app import create_app
@@ -28,8 +28,7 @@ PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 @pytest.fixture(scope="module")
 def pooled_url(database_url: str) -> Iterator[str]:
     """A URL to the session database through a PgBouncer in transaction-pooling mode."""
-    if not Path(PGBOUNCER).exists():
-        pytest.fail("pgbouncer is not installed (.ci/run installs it with apt)")
+    require_tool(PGBOUNCER, "apt-get install pgbouncer")
     target = make_url(database_url)
     host = target.query.get("host") or target.host
     # Not under pytest's tmp dir: PgBouncer runs as `postgres`, who cannot enter root's folders.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from importlib.metadata import version
 
 import httpx
 import pytest
@@ -27,6 +28,8 @@ async def test_list_add_complete_over_stdio(client: httpx.AsyncClient, database_
     )
     # One subprocess for every call: each start costs about two seconds.
     async with Client(params) as mcp:
+        assert mcp.server_info is not None
+        assert (mcp.server_info.name, mcp.server_info.version) == ("todochat", version("todochat"))
         assert ok(await mcp.call_tool("list_tasks", {})) == {"tasks": [existing], "total": 1}
         added = ok(
             await mcp.call_tool("add_task", {"title": "Made over stdio", "due": "2030-03-01T08:00"})

@@ -27,6 +27,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from tests.conftest import require_tool
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -112,8 +114,7 @@ def browser(base_url: str) -> Iterator[Browser]:
     event loop, which would break asyncio.run() and pytest-asyncio in any test that came after.
     Depending on base_url makes the server (and its database) start before it.
     """
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    require_tool(CHROMIUM, "apt-get install chromium")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS

@@ -18,6 +18,7 @@ from todochat import __version__
 from todochat.accounts.service import shared_secret_key
 from todochat.agent.bridge import InProcessClient
 from todochat.agent.models import build_model, close_model
+from todochat.api.docs import install_docs
 from todochat.api.errors import install_error_handlers
 from todochat.api.limits import BodySizeLimit, ServerTiming
 from todochat.api.routes import (
@@ -92,10 +93,13 @@ def create_app(
         version=__version__,
         summary="A todo list you manage by talking to it.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.schema_head = schema_head()
     install_error_handlers(app)
+    install_docs(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(ServerTiming)
     app.include_router(health.router)
