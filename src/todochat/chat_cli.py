@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 import httpx
 import platformdirs
+from httpx_sse import EventSource
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 HELP = "Type a message and press Enter. /new starts a new conversation; /quit or Ctrl-D leaves."
@@ -116,17 +117,10 @@ def describe_tool_call(call: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-def sse_events(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(event, data) pairs from a text/event-stream body, as they arrive."""
-    event, data = "message", ""
-    for line in lines:
-        if line.startswith("event:"):
-            event = line.removeprefix("event:").strip()
-        elif line.startswith("data:"):
-            data += line.removeprefix("data:").strip()
-        elif not line and data:
-            yield event, json.loads(data)
-            event, data = "message", ""
+def sse_events(response: httpx.Response) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(event, data) pairs of a text/event-stream response as they arrive (keep-alives skipped)."""
+    for event in EventSource(response).iter_sse():
+        yield event.event, event.json()
 
 
 def _error_detail(response: httpx.Response) -> str:
@@ -213,7 +207,7 @@ class ChatClient:
                 self.err.write(f"! {_error_detail(response)}\n")
                 self.err.flush()
                 return conversation_id
-            return self._print_events(sse_events(response.iter_lines()), conversation_id)
+            return self._print_events(sse_events(response), conversation_id)
 
     def _print_events(
         self, events: Iterator[tuple[str, dict[str, Any]]], conversation_id: int | None

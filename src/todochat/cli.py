@@ -6,12 +6,13 @@ import contextlib
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from typing import Annotated
 
 import typer
 
 from todochat import __version__
-from todochat.config import Settings, get_settings
+from todochat.config import SettingError, Settings, get_settings
 
 app = typer.Typer(help="todochat: a todo list you manage by talking to it.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
@@ -34,6 +35,29 @@ def main_options(
     ] = False,
 ) -> None:
     """todochat: a todo list you manage by talking to it."""
+
+
+# sysexits.h EX_CONFIG: supervisors (systemd's RestartPreventExitStatus) know not to retry it.
+CONFIG_ERROR = 78
+
+
+@contextlib.contextmanager
+def settings_checked() -> Iterator[None]:
+    """A SettingError becomes its one line on stderr and exit status 78, never a traceback."""
+    try:
+        yield
+    except SettingError as error:
+        typer.echo(f"todochat: {error}", err=True)
+        raise typer.Exit(CONFIG_ERROR) from None
+
+
+def database_url_checked(settings: Settings, *, schema_head: str | None = None) -> str:
+    """The database URL, once a first connection (and, if given, the schema) proved it works."""
+    from todochat.db.check import check_database
+
+    url = resolve_database_url(settings)
+    check_database(url, schema_head=schema_head)
+    return url
 
 
 def resolve_database_url(settings: Settings) -> str:
@@ -61,10 +85,18 @@ def serve(
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
 
+    from todochat.agent.models import base_url_hint, check_model
+    from todochat.db.check import check_port
     from todochat.db.migrate import upgrade
 
-    settings = get_settings()
-    url = resolve_database_url(settings)
+    # Everything that can be wrong in the settings is found before the first migration runs.
+    with settings_checked():
+        settings = get_settings()
+        check_model(settings)
+        check_port(host, port)
+        url = database_url_checked(settings)
+    if hint := base_url_hint(settings):
+        typer.echo(f"todochat: {hint}", err=True)
     upgrade(url)
     # Workers are separate processes that build the app from the environment.
     os.environ["DATABASE_URL"] = url
@@ -105,7 +137,9 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
     """Apply migrations up to REVISION (default: the latest)."""
     from todochat.db.migrate import upgrade
 
-    upgrade(resolve_database_url(get_settings()), revision)
+    with settings_checked():
+        url = database_url_checked(get_settings())
+    upgrade(url, revision)
     typer.echo("Database is up to date.")
 
 
@@ -114,7 +148,9 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision."
     """Roll the schema back to REVISION ('base' removes everything)."""
     from todochat.db.migrate import downgrade
 
-    downgrade(resolve_database_url(get_settings()), revision)
+    with settings_checked():
+        url = database_url_checked(get_settings())
+    downgrade(url, revision)
     typer.echo(f"Database downgraded to {revision}.")
 
 
@@ -125,10 +161,12 @@ def mcp(
     """Serve the task tools over stdio for a local MCP client (Claude Desktop, IDEs)."""
     import anyio
 
+    from todochat.db.migrate import head_revision
     from todochat.mcp.stdio import serve_stdio
 
     # stdout carries the MCP protocol: everything human goes to stderr.
-    url = resolve_database_url(get_settings())
+    with settings_checked():
+        url = database_url_checked(get_settings(), schema_head=head_revision())
     try:
         anyio.run(serve_stdio, url, user)
     except LookupError as error:

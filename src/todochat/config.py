@@ -7,8 +7,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import platformdirs
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingError(ValueError):
+    """A setting todochat cannot start with; the message is one line naming it and the fix."""
 
 
 def default_data_dir() -> Path:
@@ -70,6 +74,11 @@ class Settings(BaseSettings):
     # heartbeat; running turns renew it every third of this, so after a crash it frees quickly.
     turn_claim_seconds: float = 15.0
     turns_per_minute: int = 60
+    stream_keepalive_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="A streamed turn sends a keep-alive comment this often while the model thinks.",
+    )
     idempotency_hours: int = 24
 
     mcp_allowed_hosts: list[str] = Field(
@@ -108,8 +117,9 @@ class Settings(BaseSettings):
         # than the remaining two thirds for a connection.
         if self.pool_timeout >= self.turn_claim_seconds * 2 / 3:
             raise ValueError(
-                "database_pool_timeout must be under two thirds of turn_claim_seconds, or a "
-                "running turn can lose its claim while waiting for a connection."
+                "TODOCHAT_DATABASE_POOL_TIMEOUT must be under two thirds of "
+                "TODOCHAT_TURN_CLAIM_SECONDS, or a running turn "
+                "can lose its claim while waiting for a connection: lower the one or raise the other."
             )
         return self
 
@@ -123,5 +133,39 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    """The process's settings, read from the environment once."""
-    return Settings()
+    """The process's settings, read from the environment once; SettingError if one is wrong."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise SettingError(describe_invalid(error)) from None
+
+
+# What to do about a setting whose value is refused, when more can be said than "fix it".
+_FIXES = {
+    "secret_key": (
+        "set a random one (python -c 'import secrets; print(secrets.token_urlsafe(48))') or "
+        "unset it to use the key generated in the database"
+    ),
+}
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets a Settings field."""
+    alias = Settings.model_fields[field].validation_alias
+    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    return f"TODOCHAT_{field.upper()}"
+
+
+def describe_invalid(error: ValidationError) -> str:
+    """One line naming each refused variable, why, and what to do, never the value itself."""
+    problems = []
+    # include_input=False: the refused value may be a secret and must never be printed.
+    for item in error.errors(include_input=False, include_url=False):
+        field = str(item["loc"][0]) if item["loc"] else ""
+        if field in Settings.model_fields:
+            fix = _FIXES.get(field, "fix or unset it")
+            problems.append(f"{env_name(field)} is invalid ({item['msg'].lower()}): {fix}.")
+        else:  # a rule between several settings: its message names them
+            problems.append(str(item["msg"]).removeprefix("Value error, "))
+    return " ".join(problems)

@@ -96,12 +96,31 @@ class RateLimited(TodochatError):
 
 
 class ModelUnavailable(TodochatError):
-    """The language model provider failed; the user's message is kept."""
+    """The language model failed (a retry may help); the user's message is kept.
+
+    `cause` is for the operator's log (what failed and which setting to check); the message is
+    for the user.
+    """
 
     status_code = 503
     code = "model_unavailable"
 
-    def __init__(self, message: str, conversation_id: int | None = None) -> None:
+    def __init__(
+        self, message: str, conversation_id: int | None = None, *, cause: str = ""
+    ) -> None:
         super().__init__(message)
         # The turn may have created the conversation: the client continues in it.
         self.conversation_id = conversation_id
+        self.cause = cause or message
+
+
+class ModelMisconfigured(ModelUnavailable):
+    """The server's model settings are wrong (bad key, unknown model): retrying cannot help."""
+
+    code = "model_misconfigured"
+
+
+class TooManySteps(ModelUnavailable):
+    """The request needed more agent steps than allowed: the same request would fail again."""
+
+    code = "too_many_steps"

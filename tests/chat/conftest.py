@@ -7,7 +7,6 @@ session's), so no test changes the state of an app another test uses.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import pytest
 from agents import Model
 from agents.testing import ScriptedModel
 from fastapi import FastAPI
+from httpx_sse import EventSource
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.conftest import running_lifespan
@@ -102,16 +102,9 @@ def _body(message: str, conversation_id: int | None) -> dict[str, Any]:
 
 
 async def sse_events(response: httpx.Response) -> AsyncIterator[tuple[str, dict[str, Any]]]:
-    """Parse a text/event-stream body into (event, data) pairs as they arrive."""
-    event, data = "message", ""
-    async for line in response.aiter_lines():
-        if line.startswith("event:"):
-            event = line.removeprefix("event:").strip()
-        elif line.startswith("data:"):
-            data += line.removeprefix("data:").strip()
-        elif not line and data:
-            yield event, json.loads(data)
-            event, data = "message", ""
+    """(event, data) pairs of a text/event-stream body as they arrive (httpx-sse, as the CLI)."""
+    async for event in EventSource(response).aiter_sse():
+        yield event.event, event.json()
 
 
 MakeApp = Callable[..., AbstractAsyncContextManager[ChatApp]]

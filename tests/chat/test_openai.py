@@ -8,6 +8,7 @@ fake; provider failures become 503 `model_unavailable` and leave the conversatio
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,11 @@ from tests.chat.conftest import ChatApp, MakeApp
 from tests.factories import Account
 from tests.fakes.openai_server import Fail, FakeOpenAI, Hang, call, fake_openai, text
 
-KEPT = "Your message is saved; send another message to try again."
+KEPT = "Your message is saved."
+FOR_THE_OPERATOR = (
+    "The assistant cannot answer: its connection to the language model is misconfigured on "
+    "the server, and whoever runs it must fix that. " + KEPT
+)
 
 
 @pytest.fixture(scope="module")
@@ -243,26 +248,88 @@ async def _start(chat: ChatApp, fake: FakeOpenAI) -> tuple[Account, dict[str, An
 
 @pytest.mark.parametrize("path", ["/chat", "/chat/stream"])
 @pytest.mark.parametrize(
-    ("failure", "detail"),
+    ("failure", "code", "detail", "cause"),
     [
-        (Fail(500), f"The model provider failed (HTTP 500); try again shortly. {KEPT}"),
+        (
+            Fail(500),
+            "model_unavailable",
+            f"The assistant's language model failed; try again in a moment. {KEPT}",
+            "failed (HTTP 500: scripted failure)",
+        ),
         (
             Fail(401, "Incorrect API key provided"),
-            f"The model provider rejected the API key: check OPENAI_API_KEY. {KEPT}",
+            "model_misconfigured",
+            FOR_THE_OPERATOR,
+            "rejected the API key (HTTP 401: Incorrect API key provided): check OPENAI_API_KEY",
         ),
-        (call("complete_task", "{not json"), f"The model produced an invalid tool call. {KEPT}"),
-        (call("complete_task", "[1, 2]"), f"The model produced an invalid tool call. {KEPT}"),
+        (
+            Fail(404, "model 'fake-model' not found"),
+            "model_misconfigured",
+            FOR_THE_OPERATOR,
+            "answered 404 for TODOCHAT_MODEL=compatible:fake-model (model 'fake-model' not "
+            "found): check that the server has this model",
+        ),
+        (
+            call("complete_task", "{not json"),
+            "model_unavailable",
+            f"The assistant made a mistake while working on this; try again or rephrase. {KEPT}",
+            "the model produced an invalid tool call: ",
+        ),
+        (
+            call("complete_task", "[1, 2]"),
+            "model_unavailable",
+            f"The assistant made a mistake while working on this; try again or rephrase. {KEPT}",
+            "the model produced an invalid tool call: ",
+        ),
     ],
-    ids=["http-500", "bad-key-401", "malformed-json", "arguments-not-an-object"],
+    ids=[
+        "http-500",
+        "bad-key-401",
+        "unknown-model-404",
+        "malformed-json",
+        "arguments-not-an-object",
+    ],
 )
-async def test_provider_failure_is_503_and_the_conversation_stays_usable(
-    compatible: ChatApp, fake: FakeOpenAI, failure: Any, detail: str, path: str
+async def test_provider_failure_is_logged_with_its_cause_and_told_to_the_user(
+    compatible: ChatApp,
+    fake: FakeOpenAI,
+    caplog: pytest.LogCaptureFixture,
+    failure: Any,
+    code: str,
+    detail: str,
+    cause: str,
+    path: str,
 ) -> None:
     account, first = await _start(compatible, fake)
     fake.script(failure)
-    error = await _failed_turn(compatible, account, first["conversation_id"], path)
-    assert error == {"error": "model_unavailable", "detail": detail}
+    with caplog.at_level(logging.WARNING, logger="todochat.chat.turn"):
+        error = await _failed_turn(compatible, account, first["conversation_id"], path)
+    assert error == {"error": code, "detail": detail}
+    # The operator reads the cause (and the setting to check); the user never sees it.
+    [record] = [r for r in caplog.records if r.name == "todochat.chat.turn"]
+    assert record.getMessage().startswith(
+        f"model failure in conversation {first['conversation_id']}: "
+    )
+    assert cause in record.getMessage()
+    assert "OPENAI" not in detail and "TODOCHAT" not in detail
     await _check_recovery(compatible, fake, account, first)
+
+
+async def test_a_404_from_a_base_url_without_v1_hints_at_the_fix(
+    make_app: MakeApp, fake: FakeOpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The usual Ollama slip: http://localhost:11434 instead of http://localhost:11434/v1.
+    without_v1 = fake.base_url.removesuffix("/v1")
+    async with make_app(model="compatible:fake-model", openai_base_url=without_v1) as chat:
+        account = await chat.signup()
+        with caplog.at_level(logging.WARNING, logger="todochat.chat.turn"):
+            response = await chat.chat(account, "add buy milk")
+    assert response.status_code == 503
+    assert response.json()["error"] == "model_misconfigured"
+    assert (
+        f"OPENAI_BASE_URL={without_v1} has no /v1: OpenAI-compatible servers serve the API under "
+        f"it (try OPENAI_BASE_URL={without_v1}/v1)." in caplog.text
+    )
 
 
 async def test_a_provider_that_hangs_times_out(make_app: MakeApp, fake: FakeOpenAI) -> None:
@@ -292,8 +359,8 @@ async def test_an_unreachable_provider_is_503(make_app: MakeApp, fake: FakeOpenA
         # The turn started a new conversation: the error names it, so the client can continue.
         assert response.json() == {
             "error": "model_unavailable",
-            "detail": "Could not reach the model provider; check OPENAI_BASE_URL and the network. "
-            + KEPT,
+            "detail": "The assistant's language model cannot be reached right now; try again in a "
+            "moment. " + KEPT,
             "conversation_id": conversation["id"],
         }
         stored = await chat.conversation(account, conversation["id"])

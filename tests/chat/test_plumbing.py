@@ -230,9 +230,9 @@ async def test_too_many_model_steps_fail_the_turn_and_keep_the_conversation(
             await chat.client.get(account.url("/conversations"), headers=account.headers)
         ).json()["items"]
         assert response.json() == {
-            "error": "model_unavailable",
-            "detail": "The assistant needed too many steps for this request. "
-            "Your message is saved; send another message to try again.",
+            "error": "too_many_steps",
+            "detail": "This request needed too many steps; try asking for less at once. "
+            "Your message is saved.",
             "conversation_id": conversation["id"],
         }
         model.extend([[assistant_message("Sorry about that.")]])
@@ -335,3 +335,38 @@ async def _wait_for_reply(
             return messages
         await asyncio.sleep(0.025)
     pytest.fail(f"the reply was never stored: {messages}")
+
+
+async def test_a_stream_sends_keep_alive_comments_while_the_model_thinks(
+    make_app: MakeApp,
+) -> None:
+    released = asyncio.Event()
+
+    async def thinking(call: ModelCall) -> list[Any]:
+        await released.wait()
+        return [assistant_message("Here I am.")]
+
+    model = ScriptedModel([ModelStep.respond(thinking)])
+    async with (
+        make_app(model, stream_keepalive_seconds=0.1) as chat,
+        serve_over_http(chat.app) as base_url,
+    ):
+        account = await chat.signup()
+        async with (
+            httpx.AsyncClient(base_url=base_url, timeout=10) as http,
+            http.stream(
+                "POST", account.url("/chat/stream"), json={"message": "hi"}, headers=account.headers
+            ) as response,
+        ):
+            assert response.status_code == 200
+            lines = []
+            async for line in response.aiter_lines():
+                lines.append(line)
+                # The headers came at once and comments keep coming while the model thinks.
+                if sum(line.startswith(":") for line in lines) == 3:
+                    released.set()
+    comments = [line for line in lines if line.startswith(":")]
+    assert len(comments) >= 3
+    assert lines.index(comments[0]) == 0  # before any event
+    assert [line for line in lines if line.startswith("event:")][-1] == "event: done"
+    model.assert_complete()

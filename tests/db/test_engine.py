@@ -118,5 +118,7 @@ def test_the_pool_wait_stays_shorter_than_a_claim_renewal_can_afford() -> None:
     assert Settings(turn_claim_seconds=3).pool_timeout == 1.5
     assert Settings(database_pool_timeout=2).pool_timeout == 2
     # A heartbeat waiting 12 s for a connection would let a 15 s claim lapse mid-turn.
-    with pytest.raises(ValidationError, match="two thirds of turn_claim_seconds"):
+    with pytest.raises(
+        ValidationError, match="TODOCHAT_DATABASE_POOL_TIMEOUT must be under two thirds"
+    ):
         Settings(database_pool_timeout=12)

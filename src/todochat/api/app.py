@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -34,19 +33,12 @@ from todochat.api.routes import (
 from todochat.chat.turn import ChatTurns
 from todochat.config import Settings, get_settings
 from todochat.db.engine import create_engine, create_sessionmaker
-from todochat.db.migrate import alembic_config
+from todochat.db.migrate import head_revision
 from todochat.db.uow import unit_of_work
 from todochat.mcp.http import mcp_http_app
 from todochat.mcp.server import build_mcp, identify_bound, identify_from_request
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-
-
-def schema_head() -> str:
-    """The migration revision this code expects the database to be at."""
-    head = ScriptDirectory.from_config(alembic_config("postgresql://unused")).get_current_head()
-    assert head is not None
-    return head
 
 
 def create_app(
@@ -97,7 +89,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.schema_head = schema_head()
+    app.state.schema_head = head_revision()
     install_error_handlers(app)
     install_docs(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

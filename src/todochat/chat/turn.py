@@ -69,10 +69,10 @@ class ChatTurns:
                         **self._run_options(begun),
                     )
         except BaseException as error:
-            await self._fail(begun, error)
+            failure = await self._fail(begun, error)
             if isinstance(error, MODEL_FAILURES):
-                failure = describe_failure(error, self.settings)
-                raise ModelUnavailable(failure.message, begun.conversation_id) from error
+                failure.conversation_id = begun.conversation_id
+                raise failure from error
             raise
         with phase("persist"):
             return await self._finish(begun, result)
@@ -80,17 +80,18 @@ class ChatTurns:
     async def stream(
         self, user_id: uuid.UUID, request: ChatRequest, key: str | None = None
     ) -> AsyncIterator[ServerEvent]:
-        """One turn as events; the turn runs to the end and is stored even if the client leaves."""
+        """Start one turn (refusals raise here, before any event) and return its events.
+
+        The turn runs to the end and is stored even if the client leaves.
+        """
         begun = await self._begin(user_id, request, key)
         if isinstance(begun, Replay):
-            yield ServerEvent("done", begun.body)
-            return
+            return _one(ServerEvent("done", begun.body))
         queue: asyncio.Queue[ServerEvent | None] = asyncio.Queue()
         task = asyncio.create_task(self._produce(begun, queue))
         self.in_flight.add(task)
         task.add_done_callback(self.in_flight.discard)
-        while (event := await queue.get()) is not None:
-            yield event
+        return _drain(queue)
 
     async def drain(self, seconds: float) -> None:
         """Wait (bounded) for turns still running after their client left, e.g. at shutdown."""
@@ -119,8 +120,7 @@ class ChatTurns:
                             streamed_text |= server_event.event == "delta"
                             queue.put_nowait(server_event)
             except BaseException as error:
-                await self._fail(start, error)
-                failure = describe_failure(error, self.settings)
+                failure = await self._fail(start, error)
                 queue.put_nowait(fail_event(failure.code, failure.message))
                 if not isinstance(error, Exception):
                     raise
@@ -202,14 +202,21 @@ class ChatTurns:
             raise
         return response
 
-    async def _fail(self, start: TurnStart, error: BaseException) -> None:
-        """Record the failure as the reply and release the conversation; the user's message stays."""
-        if not isinstance(error, MODEL_FAILURES):
+    async def _fail(self, start: TurnStart, error: BaseException) -> ModelUnavailable:
+        """Log the cause, record the user's message about it as the reply and release the
+        conversation; the user's message stays. Returns what the user is told."""
+        failure = describe_failure(error, self.settings)
+        if isinstance(error, MODEL_FAILURES):
+            # The operator's log says what failed and which setting to check; the user is told
+            # what they can do, which is rarely the same thing.
+            log.warning(
+                "model failure in conversation %s: %s", start.conversation_id, failure.cause
+            )
+        else:
             log.error("chat turn failed", exc_info=error)
         # Shielded: a cancelled request must still leave the conversation usable.
-        await asyncio.shield(
-            self._store_failure(start, describe_failure(error, self.settings).message)
-        )
+        await asyncio.shield(self._store_failure(start, failure.message))
+        return failure
 
     async def _store_failure(self, start: TurnStart, reason: str) -> None:
         async with self._session(start.turn_key) as session:
@@ -290,3 +297,12 @@ class ChatTurns:
             "max_turns": self.settings.agent_max_turns,
             "run_config": self._run_config,
         }
+
+
+async def _one(event: ServerEvent) -> AsyncIterator[ServerEvent]:
+    yield event
+
+
+async def _drain(queue: asyncio.Queue[ServerEvent | None]) -> AsyncIterator[ServerEvent]:
+    while (event := await queue.get()) is not None:
+        yield event

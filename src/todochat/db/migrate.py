@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -17,6 +18,13 @@ def alembic_config(database_url: str) -> Config:
     config.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(slug)s")
     config.attributes["database_url"] = database_url
     return config
+
+
+def head_revision() -> str:
+    """The migration revision this code expects the database to be at."""
+    head = ScriptDirectory.from_config(alembic_config("postgresql://unused")).get_current_head()
+    assert head is not None
+    return head
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:

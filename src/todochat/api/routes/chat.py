@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
+import anyio
 from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from todochat.api.deps import IdempotencyKey, OwnerId
 from todochat.api.errors import error_responses
@@ -35,7 +36,7 @@ async def chat(
 
 @router.post(
     "/stream",
-    response_class=StreamingResponse,
+    response_class=EventSourceResponse,
     responses={
         200: {
             "content": {"text/event-stream": {}},
@@ -45,23 +46,26 @@ async def chat(
 )
 async def chat_stream(
     body: ChatRequest, user_id: OwnerId, request: Request, idempotency_key: IdempotencyKey = None
-) -> StreamingResponse:
+) -> EventSourceResponse:
     """The same turn, streamed: `delta` text, `tool_call` steps, then one `done` or `error`."""
-    events = _turns(request).stream(user_id, body, idempotency_key)
-    # Errors before the turn starts (404, 409, 422, 429) are plain JSON responses, not a stream.
-    first = await anext(events)
-    return StreamingResponse(
-        _sse(first, events),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    turns = _turns(request)
+    # Refusals before the turn starts (404, 409, 422, 429) are plain JSON responses, not a
+    # stream; once it has started, the response begins at once, so keep-alives flow while the
+    # model thinks.
+    events = await turns.stream(user_id, body, idempotency_key)
+    settings = turns.settings
+    return EventSourceResponse(
+        _sse(events),
+        # Comment lines while the model thinks keep proxies (and clients) from timing out.
+        ping=settings.stream_keepalive_seconds,
+        sep="\n",
+        # On shutdown the stream is not cut: the turn (bounded by the agent's timeout) finishes
+        # and its last event reaches the client, as a JSON turn's answer does.
+        shutdown_event=anyio.Event(),
+        shutdown_grace_period=settings.agent_timeout_seconds,
     )
 
 
-async def _sse(first: ServerEvent, rest: AsyncIterator[ServerEvent]) -> AsyncIterator[bytes]:
-    yield _frame(first)
-    async for event in rest:
-        yield _frame(event)
-
-
-def _frame(event: ServerEvent) -> bytes:
-    return f"event: {event.event}\ndata: {json.dumps(event.data)}\n\n".encode()
+async def _sse(events: AsyncIterator[ServerEvent]) -> AsyncIterator[ServerSentEvent]:
+    async for event in events:
+        yield ServerSentEvent(json.dumps(event.data), event=event.event)
