@@ -26,6 +26,7 @@ from todochat.api.routes import (
     chat,
     conversations,
     health,
+    limits,
     notifications,
     tasks,
     webhooks,
@@ -103,6 +104,7 @@ def create_app(
     app.include_router(calendar.router)
     app.include_router(calendar.feed_router)
     app.include_router(notifications.router)
+    app.include_router(limits.router)
     # The MCP server needs the sessionmaker, known only once the lifespan starts.
     mcp_app = _Deferred()
     app.mount("/mcp", mcp_app, name="mcp")

@@ -146,6 +146,10 @@ export class Api {
     return this.request("GET", "/api/auth/me");
   }
 
+  limits() {
+    return this.request("GET", "/api/limits", { auth: false });
+  }
+
   // --- tasks ------------------------------------------------------------------------------
 
   listTasks(status = "all", { signal } = {}) {

@@ -160,6 +160,9 @@ function startApp(session) {
   tasks.refresh();
   chat.focus();
 
+  // The server's message limit: the composer warns before it and will not send past it.
+  api.limits().then((limits) => chat.setLimit(limits.max_message_chars)).catch(() => {});
+
   // Check the stored token is still good (and pick up a changed name); 401 signs out.
   api.me().then((user) => {
     if (user && user.id === session.user.id) {

@@ -4,6 +4,17 @@ import { fullDate, h, icon, toast } from "./dom.js";
 
 const DRAFT_KEY = "todochat.draft";
 const COUNT_FROM = 2000; // show a character count once a message gets long
+const WARN_AT = 0.9; // ...and warn once it nears the limit
+// Failures a second try can fix; others (a refused message, a misconfigured model) get no Retry.
+const RETRYABLE = new Set([
+  "model_unavailable", "internal_error", "service_busy", "conversation_busy", "rate_limited",
+  "stream_interrupted", "network_error",
+]);
+
+/** Whether sending the same turn again may succeed. */
+function canRetry(err) {
+  return RETRYABLE.has(err.code) || err.status === 0 || (err.status >= 500 && err.code !== "model_misconfigured");
+}
 
 /** Parse a tool result that may arrive as a JSON string. */
 function parseResult(result) {
@@ -106,6 +117,7 @@ export class ChatView {
     this.input = document.getElementById("message");
     this.sendButton = document.getElementById("send");
     this.charCount = document.getElementById("char-count");
+    this.maxChars = 4000; // until the server says (GET /api/limits)
 
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -138,10 +150,34 @@ export class ChatView {
     this.input.style.height = `${Math.min(this.input.scrollHeight, 240)}px`;
   }
 
+  /** The server's limit on a message's length, in characters. */
+  setLimit(maxChars) {
+    if (Number.isInteger(maxChars) && maxChars > 0) this.maxChars = maxChars;
+    this.updateCount();
+  }
+
+  /** Characters as the server counts them (code points, not UTF-16 units). */
+  length() {
+    return [...this.input.value].length;
+  }
+
+  overLimit() {
+    return this.length() > this.maxChars;
+  }
+
   updateCount() {
-    const n = this.input.value.length;
-    this.charCount.hidden = n < COUNT_FROM;
-    this.charCount.textContent = `${n.toLocaleString()} characters`;
+    const n = this.length();
+    const over = n > this.maxChars;
+    const near = n >= Math.min(COUNT_FROM, this.maxChars * WARN_AT);
+    this.charCount.hidden = !near;
+    this.charCount.classList.toggle("near-limit", near && !over && n >= this.maxChars * WARN_AT);
+    this.charCount.classList.toggle("over-limit", over);
+    const limit = this.maxChars.toLocaleString();
+    this.charCount.textContent = over
+      ? `${n.toLocaleString()} / ${limit} characters: ${(n - this.maxChars).toLocaleString()} too many to send`
+      : `${n.toLocaleString()} / ${limit} characters`;
+    this.input.setAttribute("aria-invalid", String(over));
+    this.sendButton.disabled = Boolean(this.streaming) || over;
   }
 
   setDraft(text) {
@@ -159,7 +195,7 @@ export class ChatView {
     // One turn at a time, and not while history is loading; the text stays in the box.
     if (this.streaming || this.loading) return;
     const text = this.input.value;
-    if (!text.trim()) {
+    if (!text.trim() || this.overLimit()) {
       this.input.focus();
       return;
     }
@@ -279,7 +315,7 @@ export class ChatView {
   }
 
   setBusy(busy) {
-    this.sendButton.disabled = busy;
+    this.sendButton.disabled = busy || this.overLimit();
     this.form.classList.toggle("busy", busy);
   }
 
@@ -390,7 +426,7 @@ export class ChatView {
         }
         // The message is in the conversation already; Retry (same key) continues the turn, and a
         // new message leaves it in place. Only the error notice goes away then.
-        const notice = this.showError(err, () => this.retry(turn));
+        const notice = this.showError(err, canRetry(err) ? () => this.retry(turn) : null);
         turn.nodes.push(notice);
         this.failed = { nodes: [notice] };
         return;
@@ -399,7 +435,7 @@ export class ChatView {
       // Never lose what the user typed: put it back unless they've started something new.
       if (!this.input.value.trim()) this.setDraft(turn.message);
       if (err.status === 401) return; // the app returns to the login screen; the draft is kept
-      turn.nodes.push(this.showError(err, () => this.retry(turn)));
+      turn.nodes.push(this.showError(err, canRetry(err) ? () => this.retry(turn) : null));
       this.failed = turn;
     }
   }
