@@ -78,3 +78,66 @@ async def test_me_needs_a_token(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/auth/me")
     assert response.status_code == 401
     assert response.json()["error"] == "unauthorized"
+
+
+async def test_change_name_and_time_zone(client: httpx.AsyncClient) -> None:
+    alice = await signup(client, name="Alice")
+    changed = await client.patch(
+        "/api/auth/me", json={"time_zone": "Asia/Tokyo"}, headers=alice.headers
+    )
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["name"], changed.json()["time_zone"]) == ("Alice", "Asia/Tokyo")
+    renamed = await client.patch("/api/auth/me", json={"name": " Ali "}, headers=alice.headers)
+    assert (renamed.json()["name"], renamed.json()["time_zone"]) == ("Ali", "Asia/Tokyo")
+    me = await client.get("/api/auth/me", headers=alice.headers)
+    assert me.json() == renamed.json()
+
+
+async def test_change_account_rejects_bad_input(client: httpx.AsyncClient) -> None:
+    alice = await signup(client, time_zone="Europe/Paris")
+    for body in [
+        {"time_zone": "Mars/Olympus"},
+        {"time_zone": ""},
+        {"email": "new@example.com"},
+        {"name": "x" * 101},
+    ]:
+        response = await client.patch("/api/auth/me", json=body, headers=alice.headers)
+        assert response.status_code == 422, body
+        assert response.json()["error"] == "validation_error"
+    unauthenticated = await client.patch("/api/auth/me", json={"time_zone": "UTC"})
+    assert unauthenticated.status_code == 401
+    me = await client.get("/api/auth/me", headers=alice.headers)
+    assert me.json()["time_zone"] == "Europe/Paris"  # nothing half-written
+
+
+async def test_change_password(client: httpx.AsyncClient) -> None:
+    alice = await signup(client)
+    new = "a brand new passphrase"
+    wrong = await client.post(
+        "/api/auth/password",
+        json={"current_password": "not it at all", "new_password": new},
+        headers=alice.headers,
+    )
+    assert wrong.status_code == 422
+    assert wrong.json() == {
+        "error": "validation_error",
+        "detail": "current_password: The current password is wrong.",
+    }
+    short = await client.post(
+        "/api/auth/password",
+        json={"current_password": PASSWORD, "new_password": "short"},
+        headers=alice.headers,
+    )
+    assert short.status_code == 422
+    login = {"email": alice.email, "password": PASSWORD}
+    assert (await client.post("/api/auth/login", json=login)).status_code == 200
+
+    changed = await client.post(
+        "/api/auth/password",
+        json={"current_password": PASSWORD, "new_password": new},
+        headers=alice.headers,
+    )
+    assert changed.status_code == 204
+    assert (await client.post("/api/auth/login", json=login)).status_code == 401
+    login["password"] = new
+    assert (await client.post("/api/auth/login", json=login)).status_code == 200

@@ -44,6 +44,24 @@ class Credentials(BaseModel):
     password: Annotated[str, StringConstraints(max_length=256)]
 
 
+class UserUpdate(BaseModel):
+    """PATCH /api/auth/me body: the fields to change (absent ones stay as they are)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    time_zone: TimeZone | None = None
+
+
+class PasswordChange(BaseModel):
+    """POST /api/auth/password body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: Annotated[str, StringConstraints(max_length=256)]
+    new_password: Password
+
+
 class UserRead(BaseModel):
     """A user as the API shows it."""
 

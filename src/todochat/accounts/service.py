@@ -11,9 +11,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from todochat.accounts.models import AppSetting, User
-from todochat.accounts.schemas import UserCreate
+from todochat.accounts.schemas import PasswordChange, UserCreate, UserUpdate
 from todochat.accounts.security import DUMMY_HASH, hash_password, verify_password
-from todochat.errors import EmailTaken, Unauthorized
+from todochat.errors import EmailTaken, InvalidInput, Unauthorized
 
 SECRET_KEY_SETTING = "jwt_secret_key"
 
@@ -58,6 +58,23 @@ async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
 async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     """The user with this id, if any."""
     return await session.get(User, user_id)
+
+
+async def update_user(session: AsyncSession, user: User, data: UserUpdate) -> User:
+    """Change the given fields of an account (name, time zone)."""
+    for field, value in data.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(user, field, value)
+    await session.flush()
+    return user
+
+
+async def change_password(session: AsyncSession, user: User, data: PasswordChange) -> None:
+    """Set a new password once the current one is proven; InvalidInput if it is wrong."""
+    if not await asyncio.to_thread(verify_password, user.password_hash, data.current_password):
+        raise InvalidInput("current_password: The current password is wrong.")
+    user.password_hash = await asyncio.to_thread(hash_password, data.new_password)
+    await session.flush()
 
 
 async def shared_secret_key(session: AsyncSession) -> str:

@@ -1,4 +1,4 @@
-"""Signup, login and who-am-I."""
+"""Signup, login, who-am-I and the account's own settings."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ from fastapi import APIRouter, Request, status
 
 from todochat.accounts import service as accounts
 from todochat.accounts.models import User
-from todochat.accounts.schemas import Credentials, TokenRead, UserCreate, UserRead
+from todochat.accounts.schemas import (
+    Credentials,
+    PasswordChange,
+    TokenRead,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
 from todochat.accounts.security import create_access_token
 from todochat.api.deps import AppSettings, Session, TokenUserId
 from todochat.api.errors import error_responses
@@ -46,10 +53,26 @@ async def login(
     return _token_for(user, request, settings)
 
 
-@router.get("/me", response_model=UserRead)
-async def read_me(user_id: TokenUserId, session: Session) -> User:
-    """The account the token belongs to."""
+async def _me(user_id: TokenUserId, session: Session) -> User:
     user = await accounts.get_user(session, user_id)
     if user is None:
         raise Unauthorized("This account no longer exists.")
     return user
+
+
+@router.get("/me", response_model=UserRead)
+async def read_me(user_id: TokenUserId, session: Session) -> User:
+    """The account the token belongs to."""
+    return await _me(user_id, session)
+
+
+@router.patch("/me", response_model=UserRead)
+async def update_me(data: UserUpdate, user_id: TokenUserId, session: Session) -> User:
+    """Change the account's name or time zone (the zone reads "tomorrow 5pm")."""
+    return await accounts.update_user(session, await _me(user_id, session), data)
+
+
+@router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
+async def change_password(data: PasswordChange, user_id: TokenUserId, session: Session) -> None:
+    """Change the password; the current one must be given (422 if it is wrong)."""
+    await accounts.change_password(session, await _me(user_id, session), data)
