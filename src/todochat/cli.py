@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from todochat.config import Settings, get_settings
+from todochat.logs import configure_logging
 
 app = typer.Typer(help="todochat: a todo list you manage by talking to it.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
@@ -43,8 +44,10 @@ def serve(
     from uvicorn.config import STARTUP_FAILURE
 
     from todochat.db.migrate import upgrade
+    from todochat.serving import MAX_HEADER_BYTES, HttpProtocol
 
     settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
     url = resolve_database_url(settings)
     upgrade(url)
     # Workers are separate processes that build the app from the environment.
@@ -56,9 +59,18 @@ def serve(
         host=host,
         port=port,
         timeout_graceful_shutdown=30,
-        log_level="info",
+        # Slow and idle clients (issue 12): headers due within a deadline (HttpProtocol), idle
+        # keep-alive connections closed, and past max_connections a quick 503.
+        http=HttpProtocol,
+        timeout_keep_alive=settings.keep_alive_seconds,
+        limit_concurrency=settings.max_connections,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        # The application owns logging (todochat.logs): uvicorn's records go to the root logger.
+        log_config=None,
+        log_level=settings.log_level.lower(),
         access_log=access_log,
     )
+    _raise_open_file_limit()
     if workers > 1:
         from todochat.serving import serve_workers
 
@@ -75,6 +87,20 @@ def serve(
         server.run()
     if not server.started:
         raise typer.Exit(STARTUP_FAILURE)
+
+
+def _raise_open_file_limit() -> None:
+    """Allow as many open files as the system lets this user: each client is one, and the
+    usual soft limit of 1,024 is lower than max_connections plus the database pool."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 65536 if hard == resource.RLIM_INFINITY else hard
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def _exit_quietly(signum: int, frame: object) -> None:
@@ -109,7 +135,9 @@ def mcp(
     from todochat.mcp.stdio import serve_stdio
 
     # stdout carries the MCP protocol: everything human goes to stderr.
-    url = resolve_database_url(get_settings())
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    url = resolve_database_url(settings)
     try:
         anyio.run(serve_stdio, url, user)
     except LookupError as error:

@@ -10,6 +10,8 @@ import platformdirs
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from todochat.logs import LogFormat, LogLevel
+
 
 def default_data_dir() -> Path:
     """Where the embedded database lives when nothing else is configured."""
@@ -45,6 +47,15 @@ class Settings(BaseSettings):
             "of turn_claim_seconds if less); must stay under two thirds of turn_claim_seconds."
         ),
     )
+    database_connect_timeout: float = Field(
+        default=5.0, gt=0, description="Seconds to open a database connection before a 503."
+    )
+    database_command_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a database statement may take before a 503."
+    )
+    readiness_timeout: float = Field(
+        default=2.0, gt=0, description="Seconds /readyz waits for the database before saying 503."
+    )
     data_dir: Path = Field(default_factory=default_data_dir)
 
     secret_key: str | None = Field(default=None, min_length=32)
@@ -71,6 +82,23 @@ class Settings(BaseSettings):
     turn_claim_seconds: float = 15.0
     turns_per_minute: int = 60
     idempotency_hours: int = 24
+
+    max_connections: int = Field(
+        default=1000,
+        ge=1,
+        description="Open connections (and requests) per worker beyond which requests get 503.",
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Seconds a client has to send a request's headers."
+    )
+    keep_alive_seconds: int = Field(
+        default=5, ge=1, description="Seconds an idle keep-alive connection stays open."
+    )
+
+    log_format: LogFormat = Field(
+        default="plain", description="'plain' lines, or 'json': one JSON object per line."
+    )
+    log_level: LogLevel = "INFO"
 
     mcp_allowed_hosts: list[str] = Field(
         default_factory=list,

@@ -105,3 +105,20 @@ class ModelUnavailable(TodochatError):
         super().__init__(message)
         # The turn may have created the conversation: the client continues in it.
         self.conversation_id = conversation_id
+
+
+class DatabaseUnavailable(TodochatError):
+    """PostgreSQL could not be reached or stopped answering; the request may be retried."""
+
+    status_code = 503
+    code = "database_unavailable"
+    retry_after = 2
+
+    def __init__(
+        self,
+        message: str = "The database is unreachable right now; try again in a few seconds.",
+        conversation_id: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        # A turn may have created the conversation: the client retries in it.
+        self.conversation_id = conversation_id

@@ -19,6 +19,7 @@ from todochat.accounts.service import shared_secret_key
 from todochat.agent.bridge import InProcessClient
 from todochat.agent.models import build_model, close_model
 from todochat.api.errors import install_error_handlers
+from todochat.api.headers import SecurityHeaders
 from todochat.api.limits import BodySizeLimit, ServerTiming
 from todochat.api.routes import (
     auth,
@@ -98,6 +99,8 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(ServerTiming)
+    docs = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
+    app.add_middleware(SecurityHeaders, docs_paths=[path for path in docs if path])
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(tasks.router)
