@@ -131,7 +131,9 @@ class ChatTurns:
                             streamed_text |= server_event.event == "delta"
                             queue.put_nowait(server_event)
             except BaseException as error:
-                outage = is_outage(error)
+                # The agent's own failures are never the database's: its tools turn database
+                # errors into tool errors. Recording the failure may meet an outage, though.
+                outage = False
                 try:
                     await self._fail(start, error)
                 except Exception as storing:  # the stream still ends with its last event

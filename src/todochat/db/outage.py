@@ -17,18 +17,19 @@ def is_outage(error: BaseException) -> bool:
     asyncpg raises OSError (refused, reset) and TimeoutError (connect or command timeout)
     unwrapped; SQLAlchemy wraps the rest in DBAPIError around asyncpg's own exception.
     """
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, DBAPIError) and current.connection_invalidated:
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
             return True
-        if isinstance(current, OSError | asyncpg.ConnectionDoesNotExistError):
+        # The adapted DBAPI error, raised from asyncpg's own exception.
+        causes = [error.orig, getattr(error.orig, "__cause__", None)]
+    else:
+        causes = [error]
+    for cause in causes:
+        if isinstance(cause, OSError | asyncpg.ConnectionDoesNotExistError):
             return True  # OSError covers TimeoutError and ConnectionError
-        state = getattr(current, "sqlstate", None)
+        state = getattr(cause, "sqlstate", None)
         if isinstance(state, str) and state.startswith(_OUTAGE_STATES):
             return True
-        current = current.orig if isinstance(current, DBAPIError) else current.__cause__
     return False
 
 
