@@ -233,9 +233,7 @@ class ChatTurns:
 
     async def _fail(self, start: TurnStart, error: BaseException) -> None:
         """Record the failure as the reply and release the conversation; the user's message stays."""
-        if is_outage(error):
-            log.warning("chat turn cut off by a database outage: %s", error)
-        elif not isinstance(error, MODEL_FAILURES):
+        if not isinstance(error, MODEL_FAILURES):
             log.error("chat turn failed", exc_info=error)
         # Shielded: a cancelled request must still leave the conversation usable.
         await asyncio.shield(
