@@ -44,6 +44,7 @@ def serve(
     from uvicorn.config import STARTUP_FAILURE
 
     from todochat.db.migrate import upgrade
+    from todochat.lifecycle import Server
     from todochat.serving import MAX_HEADER_BYTES, HttpProtocol
 
     settings = get_settings()
@@ -82,7 +83,7 @@ def serve(
     # uvicorn re-raises SIGTERM after its graceful shutdown; exiting normally instead lets
     # atexit hooks run, which is how the embedded PostgreSQL is stopped with the last server.
     signal.signal(signal.SIGTERM, _exit_quietly)
-    server = uvicorn.Server(config)
+    server = Server(config)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is a normal way to stop: exit 0
         server.run()
     if not server.started:
@@ -101,6 +102,24 @@ def _raise_open_file_limit() -> None:
     if soft != resource.RLIM_INFINITY and soft < wanted:
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+@app.command()
+def worker() -> None:
+    """Fire reminders without serving HTTP (`serve` does it too unless TODOCHAT_REMINDER_WORKER=false)."""
+    import asyncio
+    import logging
+
+    from todochat.db.migrate import upgrade
+    from todochat.notify.worker import serve_worker
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = get_settings()
+    url = resolve_database_url(settings)
+    upgrade(url)
+    asyncio.run(serve_worker(settings, url))
 
 
 def _exit_quietly(signum: int, frame: object) -> None:

@@ -100,6 +100,26 @@ class Settings(BaseSettings):
     )
     log_level: LogLevel = "INFO"
 
+    reminder_worker: bool = Field(
+        default=True,
+        description="Fire reminders inside `todochat serve` (off: run `todochat worker` apart).",
+    )
+    reminder_hooks: list[str] = Field(
+        default_factory=list,
+        description="Extra functions ('package.module:function') called for every fired reminder.",
+    )
+    reminder_heartbeat_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A reminder job whose worker is silent this long is taken over by another.",
+    )
+    reminder_concurrency: int = Field(
+        default=20, ge=20, description="Reminder jobs one worker runs at once."
+    )
+    events_keepalive_seconds: float = Field(
+        default=15.0, gt=0, description="Idle seconds before an event stream sends a keep-alive."
+    )
+
     mcp_allowed_hosts: list[str] = Field(
         default_factory=list,
         description="Host headers the /mcp/ endpoint accepts besides localhost (e.g. 'todo.example.com').",

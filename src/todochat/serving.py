@@ -33,6 +33,7 @@ from uvicorn.config import STARTUP_FAILURE
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from todochat.config import get_settings
+from todochat.lifecycle import Server
 from todochat.logs import configure_logging
 
 log = logging.getLogger("uvicorn.error")
@@ -147,7 +148,7 @@ def _worker(config: uvicorn.Config) -> None:
     except OSError as error:
         log.error("cannot listen on %s:%s: %s", config.host, config.port, error)
         sys.exit(STARTUP_FAILURE)
-    uvicorn.Server(config).run(sockets=[sock])
+    Server(config).run(sockets=[sock])
 
 
 def _stop_with(parent_sentinel: int) -> None:

@@ -49,7 +49,9 @@ async def test_create_and_read_a_task(client: httpx.AsyncClient, account: Accoun
         "due_at",
         "created_at",
         "updated_at",
+        "reminders",
     }
+    assert task["reminders"] == []
     fetched = await client.get(account.url(f"/tasks/{task['id']}"), headers=account.headers)
     assert fetched.json() == task
 

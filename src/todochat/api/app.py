@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -11,6 +12,7 @@ from alembic.script import ScriptDirectory
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -26,18 +28,23 @@ from todochat.api.routes import (
     calendar,
     chat,
     conversations,
+    events,
     health,
     notifications,
     tasks,
     webhooks,
 )
 from todochat.chat.turn import ChatTurns
+from todochat.clock import Clock, system_clock
 from todochat.config import Settings, get_settings
 from todochat.db.engine import create_engine, create_sessionmaker
 from todochat.db.migrate import alembic_config
 from todochat.db.uow import unit_of_work
 from todochat.mcp.http import mcp_http_app
 from todochat.mcp.server import build_mcp, identify_bound, identify_from_request
+from todochat.notify.channels import reminder_channels
+from todochat.notify.events import EventHub
+from todochat.notify.worker import run_reminder_worker
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
@@ -52,6 +59,7 @@ def schema_head() -> str:
 def create_app(
     settings: Settings | None = None,
     sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+    clock: Clock = system_clock,
 ) -> FastAPI:
     """Build the app; without a sessionmaker it connects to settings.database_url at startup."""
     settings = settings or get_settings()
@@ -71,7 +79,7 @@ def create_app(
                 maker = create_sessionmaker(engine)
             app.state.sessionmaker = maker
             app.state.secret_key = settings.secret_key or await _load_secret_key(maker)
-            app.state.mcp = build_mcp(maker, identify_from_request)
+            app.state.mcp = build_mcp(maker, identify_from_request, clock=clock)
             mcp_app.app = mcp_http_app(
                 app.state.mcp, lambda: app.state.secret_key, settings.mcp_allowed_hosts
             )
@@ -80,9 +88,10 @@ def create_app(
             # A remote model holds an HTTP connection pool: closed at shutdown, after the drain.
             stack.push_async_callback(close_model, model)
             in_process = await stack.enter_async_context(
-                InProcessClient(build_mcp(maker, identify_bound))
+                InProcessClient(build_mcp(maker, identify_bound, clock=clock))
             )
             app.state.turns = ChatTurns(maker, settings, model, in_process)
+            await stack.enter_async_context(_reminders(app, settings, maker))
             yield
             # Shutdown: uvicorn has stopped accepting requests and finished the ones in flight;
             # streamed turns whose client left may still be running — let them finish.
@@ -95,6 +104,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.clock = clock
     app.state.schema_head = schema_head()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
@@ -110,6 +120,7 @@ def create_app(
     app.include_router(calendar.router)
     app.include_router(calendar.feed_router)
     app.include_router(notifications.router)
+    app.include_router(events.router)
     # The MCP server needs the sessionmaker, known only once the lifespan starts.
     mcp_app = _Deferred()
     app.mount("/mcp", mcp_app, name="mcp")
@@ -121,6 +132,33 @@ def create_app(
     if WEB_DIR.is_dir():
         app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app
+
+
+@asynccontextmanager
+async def _reminders(
+    app: FastAPI, settings: Settings, maker: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[None]:
+    """The event listener (always) and the reminder worker (unless turned off) of this process."""
+    database_url = settings.database_url or _url_of(maker)
+    app.state.events = EventHub(database_url, maker)
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(app.state.events.run(stop))]
+    if settings.reminder_worker:
+        channels = reminder_channels(settings)
+        tasks.append(
+            asyncio.create_task(run_reminder_worker(settings, database_url, maker, channels, stop))
+        )
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _url_of(maker: async_sessionmaker[AsyncSession]) -> str:
+    """The database URL a sessionmaker connects to."""
+    url: URL = maker.kw["bind"].url
+    return url.render_as_string(hide_password=False)
 
 
 async def _load_secret_key(maker: async_sessionmaker[AsyncSession]) -> str:

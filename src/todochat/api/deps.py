@@ -17,6 +17,7 @@ from todochat.config import Settings
 from todochat.db.uow import single_statements, unit_of_work
 from todochat.errors import Forbidden, InvalidInput, Unauthorized
 from todochat.notify.calendar import CalendarService
+from todochat.notify.events import EventHub
 from todochat.notify.webhooks import WebhookService
 from todochat.timing import phase
 from todochat.todos.service import TaskService
@@ -84,9 +85,9 @@ async def current_user(user_id: OwnerId, request: Request) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-async def task_service(user: CurrentUser, session: Session) -> TaskService:
+async def task_service(user: CurrentUser, session: Session, request: Request) -> TaskService:
     """The task rules bound to the authenticated user."""
-    return TaskService(session, user.id, user.time_zone)
+    return TaskService(session, user.id, user.time_zone, request.app.state.clock)
 
 
 Tasks = Annotated[TaskService, Depends(task_service)]
@@ -117,3 +118,11 @@ IdempotencyKey = Annotated[
         "the first answer and changes nothing twice (keys are kept 24 h).",
     ),
 ]
+
+
+async def event_hub(request: Request) -> EventHub:
+    """This process's reminder listener, which event streams subscribe to."""
+    return request.app.state.events  # type: ignore[no-any-return]
+
+
+Events = Annotated[EventHub, Depends(event_hub)]

@@ -10,7 +10,7 @@ from todochat.db.base import Base
 from todochat.idempotency import IdempotencyRecord
 from todochat.mcp.ledger import ToolCallRecord
 from todochat.notify.models import CalendarFeed, NotificationSetting, Webhook
-from todochat.todos.models import Task
+from todochat.todos.models import Reminder, Task
 
 metadata = Base.metadata
 
@@ -22,6 +22,7 @@ __all__ = [
     "Message",
     "NotificationSetting",
     "RateWindow",
+    "Reminder",
     "Task",
     "ToolCallRecord",
     "User",

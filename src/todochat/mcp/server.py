@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from todochat.accounts.service import get_user
+from todochat.clock import Clock, system_clock
 from todochat.db.outage import is_outage
 from todochat.db.uow import single_statements, unit_of_work
 from todochat.errors import TodochatError
@@ -32,6 +33,7 @@ from todochat.todos.models import Task
 from todochat.todos.schemas import (
     DueFilter,
     Priority,
+    ReminderSpec,
     SortKey,
     Status,
     TaskCreate,
@@ -163,6 +165,38 @@ DueArg = Annotated[
 ]
 
 
+class ReminderArg(BaseModel):
+    """One reminder: `at` a time, or `before` the due time (give one of the two)."""
+
+    at: str | None = Field(
+        default=None,
+        description="When to remind: ISO 8601 or words in the user's time zone ('tomorrow 5pm', 'in 2 hours').",
+    )
+    before: str | None = Field(
+        default=None,
+        description="Or how long before the due time: '30m', '1 hour', '1 day' or ISO 8601 'PT30M'.",
+    )
+
+
+RemindersArg = Annotated[
+    list[ReminderArg] | None,
+    Field(
+        description="Reminders, e.g. [{'at': 'tomorrow 5pm'}] or [{'before': '30m'}] (before needs a due date)."
+    ),
+]
+
+
+def _reminder_specs(reminders: list[ReminderArg]) -> list[ReminderSpec]:
+    """The tool's reminders as the domain reads them; a bad one is an error naming it."""
+    specs = []
+    for index, reminder in enumerate(reminders):
+        try:
+            specs.append(ReminderSpec.model_validate(reminder.model_dump(exclude_none=True)))
+        except ValidationError as error:
+            raise ToolError(f"reminders[{index}]: {_describe(error, prefix='')}") from error
+    return specs
+
+
 class _TaskMCPServer(MCPServer):
     """MCPServer whose argument-validation errors read as one plain sentence."""
 
@@ -196,7 +230,11 @@ class _TaskMCPServer(MCPServer):
 
 
 def build_mcp(
-    sessionmaker: async_sessionmaker[AsyncSession], identify: Identify, *, name: str = "todochat"
+    sessionmaker: async_sessionmaker[AsyncSession],
+    identify: Identify,
+    *,
+    name: str = "todochat",
+    clock: Clock = system_clock,
 ) -> MCPServer:
     """An MCP server exposing the user's todo list; `identify` decides who the user is."""
     server = _TaskMCPServer(
@@ -208,22 +246,26 @@ def build_mcp(
     )
 
     @asynccontextmanager
-    async def tasks_of_caller(ctx: Context) -> AsyncIterator[tuple[TaskService, Principal]]:
+    async def tasks_of_caller(
+        ctx: Context, *, several_writes: bool = False
+    ) -> AsyncIterator[tuple[TaskService, Principal]]:
         """One tool call's database work, with domain errors turned into tool errors.
 
-        Each tool is one statement, so it runs without BEGIN/COMMIT; only a keyed turn, whose
-        changes are written with their ledger row, needs a transaction.
+        Most tools are one statement, so they run without BEGIN/COMMIT; a keyed turn, whose
+        changes are written with their ledger row, and a change of several rows (a task and its
+        reminders and their jobs) need a transaction.
         """
         bound = _bound_principal.get()
         ledgered = bound is not None and bound.turn_key is not None
         try:
             async with (
                 unit_of_work(sessionmaker)
-                if ledgered
+                if ledgered or several_writes
                 else single_statements(sessionmaker) as session
             ):
                 principal = await identify(session, ctx)
-                yield TaskService(session, principal.user_id, principal.time_zone), principal
+                tasks = TaskService(session, principal.user_id, principal.time_zone, clock)
+                yield tasks, principal
         except TodochatError as error:
             raise ToolError(error.message) from error
         except ValidationError as error:
@@ -237,10 +279,10 @@ def build_mcp(
 
     @asynccontextmanager
     async def change_by_caller(
-        ctx: Context, tool: str, arguments: dict[str, Any]
+        ctx: Context, tool: str, arguments: dict[str, Any], *, several_writes: bool = False
     ) -> AsyncIterator[tuple[TaskService, Principal, _Change]]:
         """Like tasks_of_caller, for tools that change tasks: a keyed turn's retry replays them."""
-        async with tasks_of_caller(ctx) as (tasks, principal):
+        async with tasks_of_caller(ctx, several_writes=several_writes) as (tasks, principal):
             change = _Change()
             key = principal.turn_key
             if key is not None:
@@ -265,16 +307,23 @@ def build_mcp(
         priority: PriorityArg = None,
         tags: TagsArg = None,
         due: DueArg = None,
+        reminders: RemindersArg = None,
     ) -> TaskResult:
-        """Add a new task to the user's todo list. Use when they say add, create, remember, remind me, or don't let me forget."""
-        arguments = {
+        """Add a new task to the user's todo list. Use when they say add, create, remember, remind me, or don't let me forget; "remind me at 5pm" or "30 minutes before" also sets reminders."""
+        arguments: dict[str, Any] = {
             "title": title,
             "description": description,
             "priority": priority,
             "tags": tags,
             "due": due,
         }
-        async with change_by_caller(ctx, "add_task", arguments) as (tasks, principal, change):
+        if reminders:  # only when given, so earlier turns' ledger entries still match
+            arguments["reminders"] = [item.model_dump(exclude_none=True) for item in reminders]
+        async with change_by_caller(ctx, "add_task", arguments, several_writes=bool(reminders)) as (
+            tasks,
+            principal,
+            change,
+        ):
             if change.replayed is not None:
                 return TaskResult.model_validate(change.replayed)
             data = TaskCreate(
@@ -283,6 +332,7 @@ def build_mcp(
                 priority=priority or "medium",
                 tags=tags or [],
                 due_at=due_at(due, principal),
+                reminders=_reminder_specs(reminders or []),
             )
             task = await tasks.create_task(data)
             return change.done(TaskResult.of(task, "created"))
@@ -368,9 +418,15 @@ def build_mcp(
                 description="New due date, ISO 8601 or words like 'tomorrow 5pm'; an empty string removes the due date."
             ),
         ] = None,
+        reminders: Annotated[
+            list[ReminderArg] | None,
+            Field(
+                description="The task's new reminders (replace the pending ones; [] removes them), e.g. [{'before': '1 hour'}]."
+            ),
+        ] = None,
     ) -> TaskResult:
-        """Change a task's title, description, priority, tags or due date. Only the fields given change."""
-        arguments = {
+        """Change a task's title, description, priority, tags, due date or reminders. Only the fields given change."""
+        arguments: dict[str, Any] = {
             "task_id": task_id,
             "title": title,
             "description": description,
@@ -378,7 +434,13 @@ def build_mcp(
             "tags": tags,
             "due": due,
         }
-        async with change_by_caller(ctx, "update_task", arguments) as (tasks, principal, change):
+        if reminders is not None:
+            arguments["reminders"] = [item.model_dump(exclude_none=True) for item in reminders]
+        # A new due date moves relative reminders: the task and its reminders change together.
+        several_writes = reminders is not None or due is not None
+        async with change_by_caller(
+            ctx, "update_task", arguments, several_writes=several_writes
+        ) as (tasks, principal, change):
             if change.replayed is not None:
                 return TaskResult.model_validate(change.replayed)
             changes: dict[str, Any] = {}
@@ -392,9 +454,11 @@ def build_mcp(
                     changes[field] = value
             if due is not None:
                 changes["due_at"] = due_at(due, principal)
+            if reminders is not None:
+                changes["reminders"] = _reminder_specs(reminders)
             if not changes:
                 raise ToolError(
-                    "Nothing to change: give a title, description, priority, tags or due."
+                    "Nothing to change: give a title, description, priority, tags, due or reminders."
                 )
             task = await tasks.update_task(task_id, TaskUpdate(**changes))
             return change.done(TaskResult.of(task, "updated"))
@@ -418,11 +482,11 @@ class _Change:
         return result
 
 
-def _describe(error: ValidationError) -> str:
+def _describe(error: ValidationError, prefix: str = "Invalid arguments: ") -> str:
     """A validation error as one sentence the model (and a person) can act on."""
     parts = []
     for item in error.errors():
         field = ".".join(str(part) for part in item["loc"])
         message = str(item["msg"]).removeprefix("Value error, ")
         parts.append(f"{field}: {message}" if field else message)
-    return "Invalid arguments: " + "; ".join(parts)
+    return prefix + "; ".join(parts)

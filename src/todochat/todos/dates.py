@@ -123,3 +123,92 @@ def _mentions_time(phrase: str) -> bool:
         word in phrase
         for word in ("hour", "minute", "morning", "afternoon", "evening", "night", "now")
     )
+
+
+# Units of a reminder offset ("30m", "2 hours", "a day"), longest spelling first per unit.
+_OFFSET_UNITS = {
+    "weeks": "w",
+    "week": "w",
+    "w": "w",
+    "days": "d",
+    "day": "d",
+    "d": "d",
+    "hours": "h",
+    "hour": "h",
+    "hrs": "h",
+    "hr": "h",
+    "h": "h",
+    "minutes": "m",
+    "minute": "m",
+    "mins": "m",
+    "min": "m",
+    "m": "m",
+}
+_UNIT_DELTA = {
+    "w": timedelta(weeks=1),
+    "d": timedelta(days=1),
+    "h": timedelta(hours=1),
+    "m": timedelta(minutes=1),
+}
+_OFFSET_PART = re.compile(
+    r"(\d+|an?|one)\s*(" + "|".join(sorted(_OFFSET_UNITS, key=len, reverse=True)) + r")(?![a-z])"
+)
+_ISO_DURATION = re.compile(
+    r"P(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+)S)?)?"
+)
+MAX_OFFSET = timedelta(days=365)
+
+
+def parse_offset(text: str) -> timedelta:
+    """How long before the due time: "30m", "2 hours", "a day", "1h30m" or ISO 8601 ("PT30M")."""
+    phrase = " ".join(text.strip().lower().split()).removesuffix(" before").strip()
+    iso = _ISO_DURATION.fullmatch(phrase.upper())
+    if iso and phrase.upper() not in {"P", "PT"} and not phrase.upper().endswith("T"):
+        parts = {key: int(value) for key, value in iso.groupdict().items() if value}
+        offset: timedelta | None = timedelta(
+            weeks=parts.get("w", 0),
+            days=parts.get("d", 0),
+            hours=parts.get("h", 0),
+            minutes=parts.get("m", 0),
+            seconds=parts.get("s", 0),
+        )
+    else:
+        offset = _spoken_offset(phrase)
+    if offset is None:
+        raise ValueError(
+            f"can't read {text!r} as a time before the due date; try '30m', '2 hours', "
+            "'1 day' or an ISO 8601 duration like 'PT30M'"
+        )
+    if not timedelta(0) < offset <= MAX_OFFSET:
+        raise ValueError("must be more than zero and at most 365 days")
+    return offset
+
+
+def _spoken_offset(phrase: str) -> timedelta | None:
+    """Sums of number and unit: "1h30m", "2 hours 15 minutes", "a day and 2 hours"."""
+    rest = re.sub(r"\band\b|,", " ", phrase)
+    total = timedelta(0)
+    position = 0
+    for match in _OFFSET_PART.finditer(rest):
+        if rest[position : match.start()].strip():
+            return None
+        count = 1 if match.group(1) in {"a", "an", "one"} else int(match.group(1))
+        total += count * _UNIT_DELTA[_OFFSET_UNITS[match.group(2)]]
+        position = match.end()
+    if position == 0 or rest[position:].strip():
+        return None
+    return total
+
+
+def format_offset(offset: timedelta) -> str:
+    """An offset as an ISO 8601 duration ("PT30M", "P1D", "P1DT2H")."""
+    seconds = int(offset.total_seconds())
+    days, seconds = divmod(seconds, 86_400)
+    hours, seconds = divmod(seconds, 3_600)
+    minutes, seconds = divmod(seconds, 60)
+    clock = "".join(
+        f"{value}{unit}" for value, unit in ((hours, "H"), (minutes, "M"), (seconds, "S")) if value
+    )
+    if not days and not clock:
+        return "PT0S"
+    return "P" + (f"{days}D" if days else "") + (f"T{clock}" if clock else "")

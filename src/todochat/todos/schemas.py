@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
     model_validator,
 )
+
+from todochat.todos.dates import format_offset, parse_offset
 
 Priority = Literal["low", "medium", "high"]
 Status = Literal["all", "pending", "completed"]
@@ -40,6 +43,43 @@ def normalize_tags(tags: list[str]) -> list[str]:
 
 
 Tags = Annotated[list[str], AfterValidator(normalize_tags)]
+ReminderStatus = Literal["pending", "sent", "cancelled"]
+MAX_REMINDERS = 10
+
+
+def _read_offset(value: object) -> object:
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("give a duration such as '30m', '2 hours' or 'PT30M'")
+    return parse_offset(value)
+
+
+def _show_offset(value: object) -> object:
+    return format_offset(value) if isinstance(value, timedelta) else value
+
+
+class ReminderSpec(BaseModel):
+    """A reminder a client asks for: at a moment, or some time before the due time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    at: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+        | None
+    ) = None
+    before: Annotated[timedelta, BeforeValidator(_read_offset)] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ReminderSpec:
+        if (self.at is None) == (self.before is None):
+            raise ValueError(
+                "give either 'at' (a time) or 'before' (a duration before the due time)"
+            )
+        return self
+
+
+Reminders = Annotated[list[ReminderSpec], Field(max_length=MAX_REMINDERS)]
 
 
 class TaskCreate(BaseModel):
@@ -52,6 +92,7 @@ class TaskCreate(BaseModel):
     priority: Priority = "medium"
     tags: Tags = Field(default_factory=list)
     due_at: datetime | None = None
+    reminders: Reminders = Field(default_factory=list)
 
 
 class TaskUpdate(BaseModel):
@@ -65,6 +106,9 @@ class TaskUpdate(BaseModel):
     tags: Tags | None = None
     due_at: datetime | None = None
     completed: bool | None = None
+    reminders: Reminders | None = Field(
+        default=None, description="Replaces the task's pending reminders ([] removes them)."
+    )
 
     @model_validator(mode="after")
     def _null_only_clears_due(self) -> TaskUpdate:
@@ -74,8 +118,8 @@ class TaskUpdate(BaseModel):
         return self
 
     def changes(self) -> dict[str, object]:
-        """The fields the client actually sent."""
-        return self.model_dump(include=self.model_fields_set)
+        """The task fields the client actually sent (reminders are rows of their own)."""
+        return self.model_dump(include=self.model_fields_set - {"reminders"})
 
 
 class TaskFilter(BaseModel):
@@ -101,6 +145,17 @@ class TaskFilter(BaseModel):
     offset: int = Field(default=0, ge=0)
 
 
+class ReminderRead(BaseModel):
+    """A reminder as every adapter shows it; `before` (ISO 8601 duration) when relative."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    status: ReminderStatus
+    before: Annotated[str | None, BeforeValidator(_show_offset)] = None
+
+
 class TaskRead(BaseModel):
     """A task as every adapter shows it."""
 
@@ -116,6 +171,7 @@ class TaskRead(BaseModel):
     due_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    reminders: list[ReminderRead] = Field(default_factory=list)
 
 
 class TaskPage(BaseModel):
@@ -123,3 +179,11 @@ class TaskPage(BaseModel):
 
     items: list[TaskRead]
     total: int
+
+
+class RemindersSeen(BaseModel):
+    """Reminders the user has now seen (no longer shown as missed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: Annotated[list[Annotated[int, Field(ge=1, le=2**63 - 1)]], Field(max_length=100)]
