@@ -163,8 +163,14 @@ class _Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                try:
+                    delivery = json.loads(body)
+                except ValueError:  # cut off by the kill: never accepted, so never delivered
+                    self.send_response(400)
+                    self.end_headers()
+                    return
                 with receiver.lock:
-                    receiver.received.append(json.loads(body))
+                    receiver.received.append(delivery)
                     receiver.lock.notify_all()
                 self.send_response(204)
                 self.end_headers()
@@ -179,6 +185,7 @@ class _Receiver:
             yield f"http://127.0.0.1:{server.server_address[1]}/deliveries"
         finally:
             server.shutdown()
+            server.server_close()
 
     def wait_for(self, count: int, seconds: float) -> bool:
         """Block until `count` deliveries arrived (True) or `seconds` passed (False)."""
@@ -216,16 +223,10 @@ async def test_sigkill_mid_delivery_loses_none_and_duplicates_none(
             await wait_until_fired(sessionmaker, ids, within=60)
 
     async with sessionmaker() as session:
-        armed = dict(
-            (
-                await session.execute(
-                    text("SELECT id, delivery_id FROM reminder WHERE id = ANY(:ids)"),
-                    {"ids": ids},
-                )
-            )
-            .tuples()
-            .all()
+        rows = await session.execute(
+            text("SELECT id, delivery_id FROM reminder WHERE id = ANY(:ids)"), {"ids": ids}
         )
+        armed = {reminder: delivery for reminder, delivery in rows}
         statuses = list(
             await session.scalars(
                 text("SELECT DISTINCT status FROM reminder WHERE id = ANY(:ids)"), {"ids": ids}

@@ -247,7 +247,7 @@ async def unseen_reminders(
         .order_by(Reminder.sent_at)
         .limit(limit)
     )
-    return [(reminder, task) for reminder, task in rows.tuples()]
+    return [(reminder, task) for reminder, task in rows]
 
 
 async def mark_seen(session: AsyncSession, user_id: uuid.UUID, reminder_ids: list[int]) -> None:
