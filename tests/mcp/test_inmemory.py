@@ -299,7 +299,7 @@ BAD_CALLS: list[tuple[str, Arguments, str]] = [
     (
         "update_task",
         lambda own, other: {"task_id": own},
-        "Nothing to change: give a title, description, priority, tags or due.",
+        "Nothing to change: give a title, description, priority, tags, due or reminders.",
     ),
     (
         "update_task",
