@@ -10,7 +10,7 @@ from todochat.db.base import Base
 from todochat.idempotency import IdempotencyRecord
 from todochat.mcp.ledger import ToolCallRecord
 from todochat.notify.models import CalendarFeed, NotificationSetting, Webhook
-from todochat.todos.models import Task
+from todochat.todos.models import Task, TaskCompletion
 
 metadata = Base.metadata
 
@@ -23,6 +23,7 @@ __all__ = [
     "NotificationSetting",
     "RateWindow",
     "Task",
+    "TaskCompletion",
     "ToolCallRecord",
     "User",
     "Webhook",

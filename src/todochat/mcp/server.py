@@ -1,4 +1,4 @@
-"""The MCP server: the five task tools, thin wrappers over TaskService.
+"""The MCP server: the task tools, thin wrappers over TaskService.
 
 Identity is bound on the server: no tool takes a user id. Who is calling is decided by the
 `identify` function the server is built with — the verified bearer token over HTTP, the
@@ -13,7 +13,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, TypeVar
+from datetime import datetime
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
@@ -103,22 +104,41 @@ async def identify_from_request(session: AsyncSession, ctx: Context) -> Principa
 # ---- result shapes (structured output; also sent as JSON text) ----------------------------
 
 
+ChangeStatus = Literal["created", "completed", "reopened", "updated", "skipped"]
+
+
 class TaskResult(BaseModel):
-    """What add/complete/update return: the well-known fields plus the full task."""
+    """What add/update return: the well-known fields plus the full task."""
 
     task_id: int
-    status: Literal["created", "completed", "reopened", "updated"]
+    status: ChangeStatus
     title: str
     task: TaskRead
 
     @classmethod
-    def of(
-        cls, task: Task, status: Literal["created", "completed", "reopened", "updated"]
-    ) -> TaskResult:
+    def of(cls, task: Task, status: ChangeStatus) -> Self:
         """The result describing `task` after the change `status` names."""
         return cls(
             task_id=task.id, status=status, title=task.title, task=TaskRead.model_validate(task)
         )
+
+
+class OccurrenceResult(TaskResult):
+    """What complete/skip return: a repeating task moves on instead of being done."""
+
+    next_due: datetime | None = Field(
+        default=None,
+        description="Set when a repeating task moved on: its next occurrence's due date (the "
+        "task stays open).",
+    )
+
+    @classmethod
+    def of(cls, task: Task, status: ChangeStatus) -> Self:
+        """The result describing `task` after the change, with next_due if it moved on."""
+        result = super().of(task, status)
+        if task.recurrence_rule is not None and not task.completed and status != "reopened":
+            result.next_due = task.due_at
+        return result
 
 
 class DeleteResult(BaseModel):
@@ -157,6 +177,15 @@ DueArg = Annotated[
     Field(
         description="When it is due: ISO 8601 ('2026-12-24T17:00') or plain words in the user's "
         "time zone ('tomorrow 5pm', 'next friday', 'in 3 days', 'end of week')."
+    ),
+]
+RecurrenceArg = Annotated[
+    str | None,
+    Field(
+        description="How the task repeats, in plain words: 'every monday', 'every weekday at "
+        "9am', 'every 2 weeks', 'every month on the 1st', 'every last friday of the month', "
+        "'every day until 31 Dec', 'every week for 10 times'; 'every! 3 days' or '... from "
+        "completion' counts from when it is done. An RRULE such as 'FREQ=WEEKLY;BYDAY=MO' also works."
     ),
 ]
 
@@ -245,14 +274,16 @@ def build_mcp(
         priority: PriorityArg = None,
         tags: TagsArg = None,
         due: DueArg = None,
+        recurrence: RecurrenceArg = None,
     ) -> TaskResult:
-        """Add a new task to the user's todo list. Use when they say add, create, remember, remind me, or don't let me forget."""
+        """Add a new task to the user's todo list. Use when they say add, create, remember, remind me, or don't let me forget; give `recurrence` when it repeats ("every monday")."""
         arguments = {
             "title": title,
             "description": description,
             "priority": priority,
             "tags": tags,
             "due": due,
+            "recurrence": recurrence,
         }
         async with change_by_caller(ctx, "add_task", arguments) as (tasks, principal, change):
             if change.replayed is not None:
@@ -263,6 +294,7 @@ def build_mcp(
                 priority=priority or "medium",
                 tags=tags or [],
                 due_at=due_at(due, principal),
+                recurrence=recurrence or None,
             )
             task = await tasks.create_task(data)
             return change.done(TaskResult.of(task, "created"))
@@ -312,15 +344,15 @@ def build_mcp(
         completed: Annotated[
             bool, Field(description="true marks it done; false reopens it.")
         ] = True,
-    ) -> TaskResult:
-        """Mark a task as done (or, with completed=false, not done again)."""
+    ) -> OccurrenceResult:
+        """Mark a task as done (or, with completed=false, not done again). A repeating task moves to its next occurrence instead: the result's next_due says when."""
         arguments = {"task_id": task_id, "completed": completed}
         async with change_by_caller(ctx, "complete_task", arguments) as (tasks, _, change):
             if change.replayed is not None:
-                return TaskResult.model_validate(change.replayed)
+                return OccurrenceResult.model_validate(change.replayed)
             task = await tasks.set_completed(task_id, completed)
             status: Literal["completed", "reopened"] = "completed" if completed else "reopened"
-            return change.done(TaskResult.of(task, status))
+            return change.done(OccurrenceResult.of(task, status))
 
     @server.tool(annotations=ToolAnnotations(title="Delete a task", destructiveHint=True))
     async def delete_task(ctx: Context, task_id: TaskId) -> DeleteResult:
@@ -348,8 +380,14 @@ def build_mcp(
                 description="New due date, ISO 8601 or words like 'tomorrow 5pm'; an empty string removes the due date."
             ),
         ] = None,
+        recurrence: Annotated[
+            str | None,
+            Field(
+                description="New repeat rule in plain words ('every 2 weeks', 'every weekday at 9am', 'every! 3 days' to count from completion) or an RRULE; an empty string stops it repeating."
+            ),
+        ] = None,
     ) -> TaskResult:
-        """Change a task's title, description, priority, tags or due date. Only the fields given change."""
+        """Change a task's title, description, priority, tags, due date or how it repeats. Only the fields given change."""
         arguments = {
             "task_id": task_id,
             "title": title,
@@ -357,6 +395,7 @@ def build_mcp(
             "priority": priority,
             "tags": tags,
             "due": due,
+            "recurrence": recurrence,
         }
         async with change_by_caller(ctx, "update_task", arguments) as (tasks, principal, change):
             if change.replayed is not None:
@@ -372,12 +411,24 @@ def build_mcp(
                     changes[field] = value
             if due is not None:
                 changes["due_at"] = due_at(due, principal)
+            if recurrence is not None:
+                changes["recurrence"] = recurrence
             if not changes:
                 raise ToolError(
-                    "Nothing to change: give a title, description, priority, tags or due."
+                    "Nothing to change: give a title, description, priority, tags, due or recurrence."
                 )
             task = await tasks.update_task(task_id, TaskUpdate(**changes))
             return change.done(TaskResult.of(task, "updated"))
+
+    @server.tool(annotations=ToolAnnotations(title="Skip an occurrence", idempotentHint=False))
+    async def skip_occurrence(ctx: Context, task_id: TaskId) -> OccurrenceResult:
+        """Skip this occurrence of a repeating task without completing it: it moves to the next one (next_due says when). Use for "skip this one" or "not this week"."""
+        arguments = {"task_id": task_id}
+        async with change_by_caller(ctx, "skip_occurrence", arguments) as (tasks, _, change):
+            if change.replayed is not None:
+                return OccurrenceResult.model_validate(change.replayed)
+            task = await tasks.skip_occurrence(task_id)
+            return change.done(OccurrenceResult.of(task, "skipped"))
 
     return server
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -40,6 +41,41 @@ def normalize_tags(tags: list[str]) -> list[str]:
 
 
 Tags = Annotated[list[str], AfterValidator(normalize_tags)]
+RecurrenceText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class RecurrenceSet(BaseModel):
+    """A repeat rule given as an object, the shape task JSON shows (its `text` is ignored: the
+    readable text is always made from the rule)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rule: RecurrenceText
+    from_completion: bool = False
+    text: str | None = None
+
+
+def _rule_object(value: object) -> object:
+    return {"rule": value} if isinstance(value, str) else value
+
+
+# Natural words ("every monday 9am", "every! 3 days") or an RRULE ("FREQ=WEEKLY;BYDAY=MO"), as
+# a string or a RecurrenceSet; "" or null stops repeating. A string is read as {"rule": ...} so a
+# bad value gets one error naming recurrence.rule, not one per member of a union.
+RecurrenceArg = Annotated[
+    RecurrenceSet | None,
+    BeforeValidator(_rule_object, json_schema_input_type=RecurrenceText | RecurrenceSet | None),
+]
+
+
+class RecurrenceRead(BaseModel):
+    """How a task repeats."""
+
+    rule: str = Field(description="RFC 5545 RRULE; DTSTART is the due date in the user's zone.")
+    text: str = Field(description="The rule in words, e.g. 'every Monday at 9:00'.")
+    from_completion: bool = Field(
+        description="The next occurrence counts from completion, not from the due date."
+    )
 
 
 class TaskCreate(BaseModel):
@@ -52,10 +88,12 @@ class TaskCreate(BaseModel):
     priority: Priority = "medium"
     tags: Tags = Field(default_factory=list)
     due_at: datetime | None = None
+    recurrence: RecurrenceArg = None
 
 
 class TaskUpdate(BaseModel):
-    """A partial update: only the fields present change; due_at=null clears the due date."""
+    """A partial update: only the fields present change; due_at=null clears the due date,
+    recurrence=null (or "") stops repeating."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -64,11 +102,12 @@ class TaskUpdate(BaseModel):
     priority: Priority | None = None
     tags: Tags | None = None
     due_at: datetime | None = None
+    recurrence: RecurrenceArg = None
     completed: bool | None = None
 
     @model_validator(mode="after")
     def _null_only_clears_due(self) -> TaskUpdate:
-        for name in self.model_fields_set - {"due_at"}:
+        for name in self.model_fields_set - {"due_at", "recurrence"}:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self
@@ -114,6 +153,7 @@ class TaskRead(BaseModel):
     priority: Priority
     tags: list[str]
     due_at: datetime | None
+    recurrence: RecurrenceRead | None
     created_at: datetime
     updated_at: datetime
 

@@ -3,29 +3,45 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from todochat.errors import TaskNotFound
+from todochat.errors import Conflict, TaskNotFound
 from todochat.todos.models import Task
+from todochat.todos.recurrence import describe_rule, first_due, next_due, parse_recurrence
 from todochat.todos.repository import TaskRepository
-from todochat.todos.schemas import TaskCreate, TaskFilter, TaskUpdate
+from todochat.todos.schemas import RecurrenceSet, TaskCreate, TaskFilter, TaskUpdate
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The current moment (the default clock; tests inject their own)."""
+    return datetime.now(UTC)
 
 
 class TaskService:
     """One user's tasks: every operation is scoped to `user_id`."""
 
-    def __init__(self, session: AsyncSession, user_id: uuid.UUID, time_zone: str = "UTC") -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        user_id: uuid.UUID,
+        time_zone: str = "UTC",
+        clock: Clock = utc_now,
+    ) -> None:
         # The unit of work this service works in: adapters add their own rows to it (the
         # idempotency record, the tool-call ledger) so they commit with the task change.
         self.session = session
         self.repo = TaskRepository(session, user_id)
         self.user_id = user_id
         self.zone = ZoneInfo(time_zone)
+        self.clock = clock
 
     async def list_tasks(self, filters: TaskFilter) -> tuple[list[Task], int]:
         """A page of tasks matching the filters, and the total."""
@@ -39,38 +55,72 @@ class TaskService:
         return task
 
     async def create_task(self, data: TaskCreate) -> Task:
-        """Add a task to the user's list."""
-        values = data.model_dump()
+        """Add a task to the user's list; a repeating one without a due date gets its first
+        occurrence as due date."""
+        values = data.model_dump(exclude={"recurrence"})
         values["due_at"] = self._aware(values["due_at"])
+        values |= self._recurrence_columns(data.recurrence)
+        rule = values["recurrence_rule"]
+        if rule is not None and values["due_at"] is None:
+            values["due_at"] = first_due(rule, self.zone, self.clock())
         return await self.repo.add_task(values)
 
     async def update_task(self, task_id: int, data: TaskUpdate) -> Task:
-        """Change the given fields; absent fields stay as they are."""
+        """Change the given fields; absent fields stay as they are. Completing a repeating task
+        moves it to its next occurrence (see complete_task)."""
         changes: dict[str, Any] = data.changes()
+        completed = changes.pop("completed", None)
         if "due_at" in changes:
             changes["due_at"] = self._aware(changes["due_at"])
-        if "completed" in changes:
-            # Completing a task already done keeps when it was done.
-            changes["completed_at"] = (
-                func.coalesce(Task.completed_at, func.now()) if changes["completed"] else None
-            )
-        if not changes:
-            return await self.get_task(task_id)
-        task = await self.repo.update_task(task_id, changes)
-        if task is None:
-            raise TaskNotFound(task_id)
-        return task
+        if "recurrence" in changes:
+            del changes["recurrence"]
+            changes |= self._recurrence_columns(data.recurrence)
+            rule = changes["recurrence_rule"]
+            if rule is not None and changes.get("due_at") is None:
+                # A task that starts repeating keeps its due date, or gets the first occurrence.
+                first = first_due(rule, self.zone, self.clock())
+                changes["due_at"] = (
+                    first if "due_at" in changes else func.coalesce(Task.due_at, first)
+                )
+        if completed is False:
+            changes |= {"completed": False, "completed_at": None}
+        task = None
+        if changes:
+            task = await self.repo.update_task(task_id, changes)
+            if task is None:
+                raise TaskNotFound(task_id)
+        if completed:
+            return await self.complete_task(task_id)
+        return task or await self.get_task(task_id)
+
+    async def complete_task(self, task_id: int) -> Task:
+        """Mark the task done. A repeating task moves to its next occurrence instead (after its
+        due date, or after now for from-completion rules), still not done, and the occurrence
+        it leaves is kept in the completion history; once its rule has ended it is done."""
+        task = await self.repo.complete_unless_repeating(task_id)
+        if task is not None:
+            return task
+        return await self._advance(await self.get_task(task_id), completed=True)
+
+    async def skip_occurrence(self, task_id: int) -> Task:
+        """Move a repeating task to its next occurrence without completing this one."""
+        task = await self.get_task(task_id)
+        if task.recurrence_rule is None:
+            raise Conflict(f"Task {task_id} does not repeat: there is no occurrence to skip.")
+        if task.completed:
+            raise Conflict(f"Task {task_id} is done: reopen it before skipping.")
+        return await self._advance(task, completed=False)
 
     async def set_completed(self, task_id: int, completed: bool) -> Task:
         """Mark the task done (or not done)."""
         return await self.update_task(task_id, TaskUpdate(completed=completed))
 
     async def toggle_task(self, task_id: int) -> Task:
-        """Flip the task between done and not done."""
+        """Flip the task between done and not done (a repeating task moves on: complete_task)."""
         task = await self.repo.toggle_task(task_id)
-        if task is None:
-            raise TaskNotFound(task_id)
-        return task
+        if task is not None:
+            return task
+        return await self._advance(await self.get_task(task_id), completed=True)
 
     async def delete_task(self, task_id: int) -> Task:
         """Delete the task; returns what was deleted."""
@@ -78,6 +128,55 @@ class TaskService:
         if task is None:
             raise TaskNotFound(task_id)
         return task
+
+    async def _advance(self, task: Task, *, completed: bool) -> Task:
+        """Move a repeating task on by one occurrence; completed=True also records the one it
+        leaves, or marks the task done when the rule has ended."""
+        assert task.recurrence_rule is not None
+        now = self.clock()
+        following, rule = next_due(
+            task.recurrence_rule, task.recurrence_from_completion, task.due_at, self.zone, now
+        )
+        if following is None:
+            if not completed:
+                raise Conflict(
+                    f"Task {task.id} is at its last occurrence: there is none to skip to. "
+                    "Complete it, or stop it repeating."
+                )
+            done = await self.repo.update_task(
+                task.id,
+                {"completed": True, "completed_at": func.coalesce(Task.completed_at, func.now())},
+            )
+            if done is None:
+                raise TaskNotFound(task.id)
+            return done
+        text = describe_rule(rule, self.zone, task.recurrence_from_completion)
+        moved = await self.repo.move_occurrence(
+            task, following, rule, text, now if completed else None
+        )
+        # None: a concurrent call moved it first; this one answers the task as it now is.
+        return moved or await self.get_task(task.id)
+
+    def _recurrence_columns(self, given: RecurrenceSet | None) -> dict[str, Any]:
+        """The task's recurrence columns for what the client sent ("" or None: no repetition)."""
+        text = given.rule if given is not None else ""
+        if not text:
+            return {
+                "recurrence_rule": None,
+                "recurrence_text": None,
+                "recurrence_from_completion": False,
+            }
+        recurrence = parse_recurrence(
+            text,
+            self.zone,
+            self.clock(),
+            from_completion=given is not None and given.from_completion,
+        )
+        return {
+            "recurrence_rule": recurrence.rule,
+            "recurrence_text": recurrence.text,
+            "recurrence_from_completion": recurrence.from_completion,
+        }
 
     def _aware(self, moment: datetime | None) -> datetime | None:
         """A naive date-time means wall-clock time in the user's zone."""

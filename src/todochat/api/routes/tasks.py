@@ -57,14 +57,21 @@ async def get_task(task_id: int, tasks: Tasks) -> Task:
 
 @router.put("/{task_id}", response_model=TaskRead)
 async def update_task(task_id: int, data: TaskUpdate, tasks: Tasks) -> Task:
-    """Change the given fields of a task; `"due_at": null` clears the due date."""
+    """Change the given fields of a task; `"due_at": null` clears the due date, `"recurrence":
+    null` stops it repeating."""
     return await tasks.update_task(task_id, data)
 
 
 @router.patch("/{task_id}/complete", response_model=TaskRead)
 async def toggle_task(task_id: int, tasks: Tasks) -> Task:
-    """Toggle a task between done and not done."""
+    """Toggle a task between done and not done; a repeating task moves to its next occurrence."""
     return await tasks.toggle_task(task_id)
+
+
+@router.post("/{task_id}/skip", response_model=TaskRead, responses=error_responses(409))
+async def skip_occurrence(task_id: int, tasks: Tasks) -> Task:
+    """Skip a repeating task's current occurrence: it moves to the next one, nothing completed."""
+    return await tasks.skip_occurrence(task_id)
 
 
 @router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
