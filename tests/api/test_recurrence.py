@@ -127,3 +127,48 @@ async def test_invalid_recurrence_is_422_naming_the_field(
     assert response.status_code == 422
     assert response.json()["detail"].startswith(detail)
     assert (await _tasks(client, account))["items"] == [task]
+
+
+async def test_completed_occurrences_are_listed_with_status_completed(
+    client: httpx.AsyncClient, account: Account
+) -> None:
+    plants = await add_task(
+        client,
+        account,
+        title="Water plants",
+        due_at="2030-01-07T09:00:00",
+        recurrence="every monday",
+    )
+    bins = await add_task(
+        client, account, title="Bins out", due_at="2030-01-08T19:00:00", recurrence="weekly"
+    )
+    once = await add_task(client, account, title="Call bank")
+    for task in (plants, plants, bins, once):
+        response = await client.patch(
+            account.url(f"/tasks/{task['id']}/complete"), headers=account.headers
+        )
+        assert response.status_code == 200
+    listing = await _tasks(client, account, status="completed")
+    assert [task["title"] for task in listing["items"]] == ["Call bank"]
+    assert [
+        (done["task_id"], done["title"], done["due_at"]) for done in listing["completions"]
+    ] == [
+        (bins["id"], "Bins out", "2030-01-09T00:00:00Z"),
+        (plants["id"], "Water plants", "2030-01-14T14:00:00Z"),
+        (plants["id"], "Water plants", "2030-01-07T14:00:00Z"),
+    ]
+    assert all(done["completed_at"] for done in listing["completions"])
+    only_plants = await _tasks(client, account, status="completed", q="plants")
+    assert [done["due_at"] for done in only_plants["completions"]] == [
+        "2030-01-14T14:00:00Z",
+        "2030-01-07T14:00:00Z",
+    ]
+    assert (await _tasks(client, account, status="completed", limit=1))["completions"] == (
+        listing["completions"][:1]
+    )
+    assert (await _tasks(client, account))["completions"] == []
+    # Deleting a task removes its history with it.
+    await client.delete(account.url(f"/tasks/{plants['id']}"), headers=account.headers)
+    assert [
+        done["title"] for done in (await _tasks(client, account, status="completed"))["completions"]
+    ] == ["Bins out"]

@@ -29,6 +29,7 @@ from todochat.mcp.ledger import call_hash, call_signature, record_result, record
 from todochat.todos.dates import parse_due
 from todochat.todos.models import Task
 from todochat.todos.schemas import (
+    CompletionRead,
     DueFilter,
     Priority,
     SortKey,
@@ -154,6 +155,11 @@ class TaskList(BaseModel):
 
     tasks: list[TaskRead]
     total: int = Field(description="How many tasks match in all (may exceed the number returned).")
+    completions: list[CompletionRead] = Field(
+        default_factory=list,
+        description="With status=completed: occurrences of repeating tasks completed before "
+        "they moved on, newest first.",
+    )
 
 
 # ---- parameter descriptions: this is what the model reads ---------------------------------
@@ -323,7 +329,7 @@ def build_mcp(
             int, Field(ge=1, le=100, description="At most this many tasks (1-100).")
         ] = 50,
     ) -> TaskList:
-        """List the user's tasks, optionally filtered. Use to show tasks, answer "what's pending?", or find a task's id by name."""
+        """List the user's tasks, optionally filtered. Use to show tasks, answer "what's pending?" or "what have I completed?", or find a task's id by name. With status=completed, `completions` also lists the done occurrences of repeating tasks."""
         async with tasks_of_caller(ctx) as (tasks, _):
             filters = TaskFilter(
                 status=status,
@@ -335,7 +341,12 @@ def build_mcp(
                 limit=limit,
             )
             items, total = await tasks.list_tasks(filters)
-            return TaskList(tasks=[TaskRead.model_validate(task) for task in items], total=total)
+            completions = await tasks.list_completions(filters)
+            return TaskList(
+                tasks=[TaskRead.model_validate(task) for task in items],
+                total=total,
+                completions=[CompletionRead.model_validate(done) for done in completions],
+            )
 
     @server.tool(annotations=ToolAnnotations(title="Complete a task", idempotentHint=True))
     async def complete_task(

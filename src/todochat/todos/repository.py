@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     DateTime,
@@ -49,6 +49,8 @@ _INSERT_TASK = select(Task).from_statement(
     )
     .returning(*_TASK.c)
 )
+
+_Selected = TypeVar("_Selected", Select[Task], Select[TaskCompletion])
 
 _PRIORITY_RANK = case({"high": 0, "medium": 1, "low": 2}, value=Task.priority)
 _ORDER: dict[SortKey, tuple[Any, ...]] = {
@@ -210,12 +212,37 @@ class TaskRepository:
         )
         return [], count or 0
 
+    async def list_completions(self, filters: TaskFilter) -> list[TaskCompletion]:
+        """Completed occurrences of the user's repeating tasks, newest first."""
+        statement = (
+            select(TaskCompletion)
+            .join(Task, Task.id == TaskCompletion.task_id)
+            .where(TaskCompletion.user_id == self.user_id)
+            .order_by(TaskCompletion.completed_at.desc(), TaskCompletion.id.desc())
+            .limit(filters.limit)
+        )
+        statement = self._matching(statement, filters)
+        return list((await self.session.scalars(statement)).all())
+
     def _filtered(
         self, filters: TaskFilter, due_window: tuple[datetime | None, datetime | None]
     ) -> Select[Task]:
         statement = select(Task).where(Task.user_id == self.user_id)
         if filters.status != "all":
             statement = statement.where(Task.completed.is_(filters.status == "completed"))
+        statement = self._matching(statement, filters)
+        start, end = due_window
+        if start is not None:
+            statement = statement.where(Task.due_at >= start)
+        if end is not None:
+            statement = statement.where(Task.due_at < end)
+        if filters.due == "overdue":
+            statement = statement.where(Task.completed.is_(False))
+        return statement
+
+    @staticmethod
+    def _matching(statement: _Selected, filters: TaskFilter) -> _Selected:
+        """The search, tag and priority filters, on a statement that selects from task."""
         if filters.q:
             pattern = f"%{_escape_like(filters.q)}%"
             statement = statement.where(
@@ -230,11 +257,4 @@ class TaskRepository:
             )
         if filters.priority:
             statement = statement.where(Task.priority == filters.priority)
-        start, end = due_window
-        if start is not None:
-            statement = statement.where(Task.due_at >= start)
-        if end is not None:
-            statement = statement.where(Task.due_at < end)
-        if filters.due == "overdue":
-            statement = statement.where(Task.completed.is_(False))
         return statement

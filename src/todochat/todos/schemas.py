@@ -158,8 +158,24 @@ class TaskRead(BaseModel):
     updated_at: datetime
 
 
+class CompletionRead(BaseModel):
+    """A completed occurrence of a repeating task (the task itself moved on)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    task_id: int
+    title: str
+    due_at: datetime | None
+    completed_at: datetime
+
+
 class TaskPage(BaseModel):
     """One page of a task list and the total matching."""
 
     items: list[TaskRead]
     total: int
+    completions: list[CompletionRead] = Field(
+        default_factory=list,
+        description="With status=completed: completed occurrences of repeating tasks, newest "
+        "first (at most `limit`; q, tag and priority apply). Empty otherwise.",
+    )

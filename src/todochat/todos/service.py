@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from todochat.errors import Conflict, TaskNotFound
-from todochat.todos.models import Task
+from todochat.todos.models import Task, TaskCompletion
 from todochat.todos.recurrence import describe_rule, first_due, next_due, parse_recurrence
 from todochat.todos.repository import TaskRepository
 from todochat.todos.schemas import RecurrenceSet, TaskCreate, TaskFilter, TaskUpdate
@@ -46,6 +46,12 @@ class TaskService:
     async def list_tasks(self, filters: TaskFilter) -> tuple[list[Task], int]:
         """A page of tasks matching the filters, and the total."""
         return await self.repo.list_tasks(filters, self._due_window(filters))
+
+    async def list_completions(self, filters: TaskFilter) -> list[TaskCompletion]:
+        """With status=completed: completed occurrences of repeating tasks; else none."""
+        if filters.status != "completed":
+            return []
+        return await self.repo.list_completions(filters)
 
     async def get_task(self, task_id: int) -> Task:
         """The task, or TaskNotFound."""

@@ -11,7 +11,14 @@ from todochat.api.deps import IdempotencyKey, Tasks
 from todochat.api.errors import error_responses
 from todochat.idempotency import IdempotencyStore, Replay, check_key, request_fingerprint
 from todochat.todos.models import Task
-from todochat.todos.schemas import TaskCreate, TaskFilter, TaskPage, TaskRead, TaskUpdate
+from todochat.todos.schemas import (
+    CompletionRead,
+    TaskCreate,
+    TaskFilter,
+    TaskPage,
+    TaskRead,
+    TaskUpdate,
+)
 
 router = APIRouter(
     prefix="/api/{user_id}/tasks",
@@ -22,9 +29,15 @@ router = APIRouter(
 
 @router.get("", response_model=TaskPage)
 async def list_tasks(tasks: Tasks, filters: Annotated[TaskFilter, Query()]) -> TaskPage:
-    """List tasks with filters, search, sort and pagination."""
+    """List tasks with filters, search, sort and pagination; with status=completed, also the
+    completed occurrences of repeating tasks."""
     items, total = await tasks.list_tasks(filters)
-    return TaskPage(items=[TaskRead.model_validate(task) for task in items], total=total)
+    completions = await tasks.list_completions(filters)
+    return TaskPage(
+        items=[TaskRead.model_validate(task) for task in items],
+        total=total,
+        completions=[CompletionRead.model_validate(done) for done in completions],
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TaskRead)
