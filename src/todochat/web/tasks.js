@@ -213,7 +213,8 @@ export class TasksPanel {
       this.tasks.splice(index, 1);
       this.total = Math.max(0, this.total - 1);
     }
-    this.render();
+    // A title or repeat being edited would be wiped by a re-render; the edit renders when done.
+    if (this.editingId === null) this.render();
   }
 
   async toggle(task, checkbox) {
