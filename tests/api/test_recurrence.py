@@ -166,7 +166,7 @@ async def test_completed_occurrences_are_listed_with_status_completed(
     assert (await _tasks(client, account, status="completed", limit=1))["completions"] == (
         listing["completions"][:1]
     )
-    assert (await _tasks(client, account))["completions"] == []
+    assert "completions" not in await _tasks(client, account)
     # Deleting a task removes its history with it.
     await client.delete(account.url(f"/tasks/{plants['id']}"), headers=account.headers)
     assert [

@@ -181,7 +181,7 @@ async def test_cross_user_matrix(http: httpx.AsyncClient, alice: tuple[Account, 
         result = response.json()["result"]
         assert not any(word in response.text for word in SECRET_WORDS), response.text
         if name == "list_tasks":
-            assert result["structuredContent"] == {"tasks": [], "total": 0, "completions": []}
+            assert result["structuredContent"] == {"tasks": [], "total": 0}
         else:
             assert result["isError"] is True
             assert f"Task {task_id} not found" in result["content"][0]["text"]

@@ -129,6 +129,7 @@ class OccurrenceResult(TaskResult):
 
     next_due: datetime | None = Field(
         default=None,
+        exclude_if=lambda next_due: next_due is None,  # absent unless a repeating task moved on
         description="Set when a repeating task moved on: its next occurrence's due date (the "
         "task stays open).",
     )
@@ -157,6 +158,7 @@ class TaskList(BaseModel):
     total: int = Field(description="How many tasks match in all (may exceed the number returned).")
     completions: list[CompletionRead] = Field(
         default_factory=list,
+        exclude_if=lambda completions: not completions,  # absent when empty, like TaskPage
         description="With status=completed: occurrences of repeating tasks completed before "
         "they moved on, newest first.",
     )

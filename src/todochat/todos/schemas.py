@@ -176,6 +176,8 @@ class TaskPage(BaseModel):
     total: int
     completions: list[CompletionRead] = Field(
         default_factory=list,
+        # Left out when empty: only status=completed fills it, and other lists keep their shape.
+        exclude_if=lambda completions: not completions,
         description="With status=completed: completed occurrences of repeating tasks, newest "
-        "first (at most `limit`; q, tag and priority apply). Empty otherwise.",
+        "first (at most `limit`; q, tag and priority apply). Absent when there are none.",
     )
