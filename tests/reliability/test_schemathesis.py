@@ -38,7 +38,7 @@ CHECKS = [
 EXAMPLES = 25
 # A chat turn runs the agent: fewer examples keep the run bounded (and under the rate limit).
 CHAT_EXAMPLES = 12
-# About 6 s per operation on a busy 2-core machine (26 operations).
+# About 6 s per operation on a busy 2-core machine (27 operations).
 BUDGET_SECONDS = 160
 
 

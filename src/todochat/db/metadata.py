@@ -10,7 +10,7 @@ from todochat.db.base import Base
 from todochat.idempotency import IdempotencyRecord
 from todochat.mcp.ledger import ToolCallRecord
 from todochat.notify.models import CalendarFeed, NotificationSetting, Webhook
-from todochat.todos.models import Reminder, Task
+from todochat.todos.models import Reminder, Task, TaskCompletion
 
 metadata = Base.metadata
 
@@ -24,6 +24,7 @@ __all__ = [
     "RateWindow",
     "Reminder",
     "Task",
+    "TaskCompletion",
     "ToolCallRecord",
     "User",
     "Webhook",

@@ -1,4 +1,4 @@
-"""The MCP server: the five task tools, thin wrappers over TaskService.
+"""The MCP server: the task tools, thin wrappers over TaskService.
 
 Identity is bound on the server: no tool takes a user id. Who is calling is decided by the
 `identify` function the server is built with — the verified bearer token over HTTP, the
@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, TypeVar
+from datetime import datetime
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
@@ -31,6 +32,7 @@ from todochat.mcp.ledger import call_hash, call_signature, record_result, record
 from todochat.todos.dates import parse_due
 from todochat.todos.models import Task
 from todochat.todos.schemas import (
+    CompletionRead,
     DueFilter,
     Priority,
     ReminderSpec,
@@ -107,22 +109,42 @@ async def identify_from_request(session: AsyncSession, ctx: Context) -> Principa
 # ---- result shapes (structured output; also sent as JSON text) ----------------------------
 
 
+ChangeStatus = Literal["created", "completed", "reopened", "updated", "skipped"]
+
+
 class TaskResult(BaseModel):
-    """What add/complete/update return: the well-known fields plus the full task."""
+    """What add/update return: the well-known fields plus the full task."""
 
     task_id: int
-    status: Literal["created", "completed", "reopened", "updated"]
+    status: ChangeStatus
     title: str
     task: TaskRead
 
     @classmethod
-    def of(
-        cls, task: Task, status: Literal["created", "completed", "reopened", "updated"]
-    ) -> TaskResult:
+    def of(cls, task: Task, status: ChangeStatus) -> Self:
         """The result describing `task` after the change `status` names."""
         return cls(
             task_id=task.id, status=status, title=task.title, task=TaskRead.model_validate(task)
         )
+
+
+class OccurrenceResult(TaskResult):
+    """What complete/skip return: a repeating task moves on instead of being done."""
+
+    next_due: datetime | None = Field(
+        default=None,
+        exclude_if=lambda next_due: next_due is None,  # absent unless a repeating task moved on
+        description="Set when a repeating task moved on: its next occurrence's due date (the "
+        "task stays open).",
+    )
+
+    @classmethod
+    def of(cls, task: Task, status: ChangeStatus) -> Self:
+        """The result describing `task` after the change, with next_due if it moved on."""
+        result = super().of(task, status)
+        if task.recurrence_rule is not None and not task.completed and status != "reopened":
+            result.next_due = task.due_at
+        return result
 
 
 class DeleteResult(BaseModel):
@@ -138,6 +160,12 @@ class TaskList(BaseModel):
 
     tasks: list[TaskRead]
     total: int = Field(description="How many tasks match in all (may exceed the number returned).")
+    completions: list[CompletionRead] = Field(
+        default_factory=list,
+        exclude_if=lambda completions: not completions,  # absent when empty, like TaskPage
+        description="With status=completed: occurrences of repeating tasks completed before "
+        "they moved on, newest first.",
+    )
 
 
 # ---- parameter descriptions: this is what the model reads ---------------------------------
@@ -161,6 +189,15 @@ DueArg = Annotated[
     Field(
         description="When it is due: ISO 8601 ('2026-12-24T17:00') or plain words in the user's "
         "time zone ('tomorrow 5pm', 'next friday', 'in 3 days', 'end of week')."
+    ),
+]
+RecurrenceArg = Annotated[
+    str | None,
+    Field(
+        description="How the task repeats, in plain words: 'every monday', 'every weekday at "
+        "9am', 'every 2 weeks', 'every month on the 1st', 'every last friday of the month', "
+        "'every day until 31 Dec', 'every week for 10 times'; 'every! 3 days' or '... from "
+        "completion' counts from when it is done. An RRULE such as 'FREQ=WEEKLY;BYDAY=MO' also works."
     ),
 ]
 
@@ -308,8 +345,9 @@ def build_mcp(
         tags: TagsArg = None,
         due: DueArg = None,
         reminders: RemindersArg = None,
+        recurrence: RecurrenceArg = None,
     ) -> TaskResult:
-        """Add a new task to the user's todo list. Use when they say add, create, remember, remind me, or don't let me forget; "remind me at 5pm" or "30 minutes before" also sets reminders."""
+        """Add a new task to the user's todo list. Use when they say add, create, remember, remind me, or don't let me forget; "remind me at 5pm" or "30 minutes before" also sets reminders; give `recurrence` when it repeats ("every monday")."""
         arguments: dict[str, Any] = {
             "title": title,
             "description": description,
@@ -317,9 +355,11 @@ def build_mcp(
             "tags": tags,
             "due": due,
         }
+        if recurrence is not None:  # only when given, so earlier turns' ledger entries still match
+            arguments["recurrence"] = recurrence
         if reminders:  # only when given, so earlier turns' ledger entries still match
             arguments["reminders"] = [item.model_dump(exclude_none=True) for item in reminders]
-        async with change_by_caller(ctx, "add_task", arguments, several_writes=bool(reminders)) as (
+        async with change_by_caller(ctx, "add_task", arguments, several_writes=bool(reminders) or bool(recurrence)) as (
             tasks,
             principal,
             change,
@@ -333,6 +373,7 @@ def build_mcp(
                 tags=tags or [],
                 due_at=due_at(due, principal),
                 reminders=_reminder_specs(reminders or []),
+                recurrence=recurrence or None,
             )
             task = await tasks.create_task(data)
             return change.done(TaskResult.of(task, "created"))
@@ -361,7 +402,7 @@ def build_mcp(
             int, Field(ge=1, le=100, description="At most this many tasks (1-100).")
         ] = 50,
     ) -> TaskList:
-        """List the user's tasks, optionally filtered. Use to show tasks, answer "what's pending?", or find a task's id by name."""
+        """List the user's tasks, optionally filtered. Use to show tasks, answer "what's pending?" or "what have I completed?", or find a task's id by name. With status=completed, `completions` also lists the done occurrences of repeating tasks."""
         async with tasks_of_caller(ctx) as (tasks, _):
             filters = TaskFilter(
                 status=status,
@@ -373,7 +414,12 @@ def build_mcp(
                 limit=limit,
             )
             items, total = await tasks.list_tasks(filters)
-            return TaskList(tasks=[TaskRead.model_validate(task) for task in items], total=total)
+            completions = await tasks.list_completions(filters)
+            return TaskList(
+                tasks=[TaskRead.model_validate(task) for task in items],
+                total=total,
+                completions=[CompletionRead.model_validate(done) for done in completions],
+            )
 
     @server.tool(annotations=ToolAnnotations(title="Complete a task", idempotentHint=True))
     async def complete_task(
@@ -382,15 +428,15 @@ def build_mcp(
         completed: Annotated[
             bool, Field(description="true marks it done; false reopens it.")
         ] = True,
-    ) -> TaskResult:
-        """Mark a task as done (or, with completed=false, not done again)."""
+    ) -> OccurrenceResult:
+        """Mark a task as done (or, with completed=false, not done again). A repeating task moves to its next occurrence instead: the result's next_due says when."""
         arguments = {"task_id": task_id, "completed": completed}
         async with change_by_caller(ctx, "complete_task", arguments) as (tasks, _, change):
             if change.replayed is not None:
-                return TaskResult.model_validate(change.replayed)
+                return OccurrenceResult.model_validate(change.replayed)
             task = await tasks.set_completed(task_id, completed)
             status: Literal["completed", "reopened"] = "completed" if completed else "reopened"
-            return change.done(TaskResult.of(task, status))
+            return change.done(OccurrenceResult.of(task, status))
 
     @server.tool(annotations=ToolAnnotations(title="Delete a task", destructiveHint=True))
     async def delete_task(ctx: Context, task_id: TaskId) -> DeleteResult:
@@ -424,8 +470,14 @@ def build_mcp(
                 description="The task's new reminders (replace the pending ones; [] removes them), e.g. [{'before': '1 hour'}]."
             ),
         ] = None,
+        recurrence: Annotated[
+            str | None,
+            Field(
+                description="New repeat rule in plain words ('every 2 weeks', 'every weekday at 9am', 'every! 3 days' to count from completion) or an RRULE; an empty string stops it repeating."
+            ),
+        ] = None,
     ) -> TaskResult:
-        """Change a task's title, description, priority, tags, due date or reminders. Only the fields given change."""
+        """Change a task's title, description, priority, tags, due date, reminders or how it repeats. Only the fields given change."""
         arguments: dict[str, Any] = {
             "task_id": task_id,
             "title": title,
@@ -434,10 +486,12 @@ def build_mcp(
             "tags": tags,
             "due": due,
         }
+        if recurrence is not None:
+            arguments["recurrence"] = recurrence
         if reminders is not None:
             arguments["reminders"] = [item.model_dump(exclude_none=True) for item in reminders]
         # A new due date moves relative reminders: the task and its reminders change together.
-        several_writes = reminders is not None or due is not None
+        several_writes = reminders is not None or due is not None or recurrence is not None
         async with change_by_caller(
             ctx, "update_task", arguments, several_writes=several_writes
         ) as (tasks, principal, change):
@@ -456,12 +510,24 @@ def build_mcp(
                 changes["due_at"] = due_at(due, principal)
             if reminders is not None:
                 changes["reminders"] = _reminder_specs(reminders)
+            if recurrence is not None:
+                changes["recurrence"] = recurrence
             if not changes:
                 raise ToolError(
-                    "Nothing to change: give a title, description, priority, tags, due or reminders."
+                    "Nothing to change: give a title, description, priority, tags, due, reminders or recurrence."
                 )
             task = await tasks.update_task(task_id, TaskUpdate(**changes))
             return change.done(TaskResult.of(task, "updated"))
+
+    @server.tool(annotations=ToolAnnotations(title="Skip an occurrence", idempotentHint=False))
+    async def skip_occurrence(ctx: Context, task_id: TaskId) -> OccurrenceResult:
+        """Skip this occurrence of a repeating task without completing it: it moves to the next one (next_due says when). Use for "skip this one" or "not this week"."""
+        arguments = {"task_id": task_id}
+        async with change_by_caller(ctx, "skip_occurrence", arguments) as (tasks, _, change):
+            if change.replayed is not None:
+                return OccurrenceResult.model_validate(change.replayed)
+            task = await tasks.skip_occurrence(task_id)
+            return change.done(OccurrenceResult.of(task, "skipped"))
 
     return server
 

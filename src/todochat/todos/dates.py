@@ -13,7 +13,7 @@ from todochat.errors import InvalidInput
 # Phrases dateparser does not know, rewritten to ones it does (or handled here).
 _EVENING = time(20, 0)
 _END_OF_DAY = time(17, 0)
-_DEFAULT_TIME = time(9, 0)
+DEFAULT_TIME = time(9, 0)  # when a phrase names a day but no time
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _TIME_ONLY = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b")
 
@@ -51,7 +51,7 @@ def parse_due(text: str, time_zone: str, now: datetime | None = None) -> datetim
             "or an ISO date like 2026-12-24T17:00."
         )
     if not _mentions_time(phrase) and not phrase.startswith("in "):
-        parsed = parsed.replace(hour=_DEFAULT_TIME.hour, minute=0, second=0, microsecond=0)
+        parsed = parsed.replace(hour=DEFAULT_TIME.hour, minute=0, second=0, microsecond=0)
     return parsed.astimezone(zone)
 
 
@@ -68,7 +68,7 @@ def _parse_iso(text: str, zone: ZoneInfo) -> datetime | None:
 def _parse_special(phrase: str, now: datetime) -> datetime | None:
     """Phrases with a conventional meaning: tonight, end of day/week/month, this weekend, next <weekday>."""
     today = now.date()
-    at = _time_in(phrase)
+    at = time_in(phrase)
     if phrase in {"tonight", "this evening"}:
         return datetime.combine(today, _EVENING, now.tzinfo)
     if phrase in {"end of day", "eod", "end of today", "end of the day"}:
@@ -81,10 +81,10 @@ def _parse_special(phrase: str, now: datetime) -> datetime | None:
         return datetime.combine(first_next - timedelta(days=1), _END_OF_DAY, now.tzinfo)
     if phrase in {"this weekend", "weekend", "the weekend"}:
         saturday = today + timedelta(days=(5 - today.weekday()) % 7)
-        return datetime.combine(saturday, _DEFAULT_TIME, now.tzinfo)
+        return datetime.combine(saturday, DEFAULT_TIME, now.tzinfo)
     if phrase in {"next week"}:
         monday = today + timedelta(days=7 - today.weekday())
-        return datetime.combine(monday, _DEFAULT_TIME, now.tzinfo)
+        return datetime.combine(monday, DEFAULT_TIME, now.tzinfo)
     match = re.fullmatch(r"(next|this|on)?\s*(" + "|".join(_WEEKDAYS) + r")\b(.*)", phrase)
     if match:
         which, day, rest = match.groups()
@@ -93,12 +93,13 @@ def _parse_special(phrase: str, now: datetime) -> datetime | None:
         ahead = (_WEEKDAYS.index(day) - today.weekday()) % 7
         if ahead == 0 and which != "this":
             ahead = 7
-        hour = at or _DEFAULT_TIME
+        hour = at or DEFAULT_TIME
         return datetime.combine(today + timedelta(days=ahead), hour, now.tzinfo)
     return None
 
 
-def _time_in(phrase: str) -> time | None:
+def time_in(phrase: str) -> time | None:
+    """The time of day a phrase names ("5pm", "17:30", "noon"), or None."""
     match = re.search(
         r"\b(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b|\b(\d{1,2}):(\d{2})\b", phrase
     )
@@ -119,7 +120,7 @@ def _time_in(phrase: str) -> time | None:
 
 
 def _mentions_time(phrase: str) -> bool:
-    return _time_in(phrase) is not None or any(
+    return time_in(phrase) is not None or any(
         word in phrase
         for word in ("hour", "minute", "morning", "afternoon", "evening", "night", "now")
     )

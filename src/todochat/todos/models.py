@@ -37,6 +37,9 @@ class Task(Timestamped, Base):
         CheckConstraint("char_length(description) <= 2000", name="description_length"),
         CheckConstraint("priority IN ('low', 'medium', 'high')", name="priority_value"),
         CheckConstraint("completed = (completed_at IS NOT NULL)", name="completed_at_matches"),
+        CheckConstraint(
+            "(recurrence_rule IS NULL) = (recurrence_text IS NULL)", name="recurrence_text_matches"
+        ),
         # The list view: a user's tasks by status, in creation order.
         Index("ix_task_user_completed_id", "user_id", "completed", "id"),
         Index(
@@ -53,6 +56,23 @@ class Task(Timestamped, Base):
     priority: Mapped[str] = mapped_column(String(6), server_default="medium")
     tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A repeating task: its RFC 5545 RRULE (DTSTART is due_at in the user's zone), the rule in
+    # words, and whether the next occurrence counts from completion instead of from due_at.
+    recurrence_rule: Mapped[str | None] = mapped_column(Text)
+    recurrence_text: Mapped[str | None] = mapped_column(Text)
+    recurrence_from_completion: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+    @property
+    def recurrence(self) -> dict[str, object] | None:
+        """The repeat rule as task JSON shows it, or None."""
+        if self.recurrence_rule is None:
+            return None
+        return {
+            "rule": self.recurrence_rule,
+            "text": self.recurrence_text,
+            "from_completion": self.recurrence_from_completion,
+        }
+
     # Loaded with the task (one extra SELECT for a page of tasks), so every adapter shows them.
     reminders: Mapped[list[Reminder]] = relationship(
         order_by="Reminder.id", lazy="selectin", viewonly=True
@@ -89,3 +109,21 @@ class Reminder(Timestamped, Base):
     delivery_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TaskCompletion(Base):
+    """A completed occurrence of a repeating task (the task itself moved on to the next one)."""
+
+    __tablename__ = "task_completion"
+    __table_args__ = (
+        # "What have I completed this week?": a user's completions by time.
+        Index("ix_task_completion_user_completed_at", "user_id", "completed_at"),
+        Index("ix_task_completion_task_id", "task_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

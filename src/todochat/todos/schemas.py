@@ -80,6 +80,41 @@ class ReminderSpec(BaseModel):
 
 
 Reminders = Annotated[list[ReminderSpec], Field(max_length=MAX_REMINDERS)]
+RecurrenceText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class RecurrenceSet(BaseModel):
+    """A repeat rule given as an object, the shape task JSON shows (its `text` is ignored: the
+    readable text is always made from the rule)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rule: RecurrenceText
+    from_completion: bool = False
+    text: str | None = None
+
+
+def _rule_object(value: object) -> object:
+    return {"rule": value} if isinstance(value, str) else value
+
+
+# Natural words ("every monday 9am", "every! 3 days") or an RRULE ("FREQ=WEEKLY;BYDAY=MO"), as
+# a string or a RecurrenceSet; "" or null stops repeating. A string is read as {"rule": ...} so a
+# bad value gets one error naming recurrence.rule, not one per member of a union.
+RecurrenceArg = Annotated[
+    RecurrenceSet | None,
+    BeforeValidator(_rule_object, json_schema_input_type=RecurrenceText | RecurrenceSet | None),
+]
+
+
+class RecurrenceRead(BaseModel):
+    """How a task repeats."""
+
+    rule: str = Field(description="RFC 5545 RRULE; DTSTART is the due date in the user's zone.")
+    text: str = Field(description="The rule in words, e.g. 'every Monday at 9:00'.")
+    from_completion: bool = Field(
+        description="The next occurrence counts from completion, not from the due date."
+    )
 
 
 class TaskCreate(BaseModel):
@@ -93,10 +128,12 @@ class TaskCreate(BaseModel):
     tags: Tags = Field(default_factory=list)
     due_at: datetime | None = None
     reminders: Reminders = Field(default_factory=list)
+    recurrence: RecurrenceArg = None
 
 
 class TaskUpdate(BaseModel):
-    """A partial update: only the fields present change; due_at=null clears the due date."""
+    """A partial update: only the fields present change; due_at=null clears the due date,
+    recurrence=null (or "") stops repeating."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -105,6 +142,7 @@ class TaskUpdate(BaseModel):
     priority: Priority | None = None
     tags: Tags | None = None
     due_at: datetime | None = None
+    recurrence: RecurrenceArg = None
     completed: bool | None = None
     reminders: Reminders | None = Field(
         default=None, description="Replaces the task's pending reminders ([] removes them)."
@@ -112,7 +150,7 @@ class TaskUpdate(BaseModel):
 
     @model_validator(mode="after")
     def _null_only_clears_due(self) -> TaskUpdate:
-        for name in self.model_fields_set - {"due_at"}:
+        for name in self.model_fields_set - {"due_at", "recurrence"}:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self
@@ -169,9 +207,21 @@ class TaskRead(BaseModel):
     priority: Priority
     tags: list[str]
     due_at: datetime | None
+    recurrence: RecurrenceRead | None
     created_at: datetime
     updated_at: datetime
     reminders: list[ReminderRead] = Field(default_factory=list)
+
+
+class CompletionRead(BaseModel):
+    """A completed occurrence of a repeating task (the task itself moved on)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    task_id: int
+    title: str
+    due_at: datetime | None
+    completed_at: datetime
 
 
 class TaskPage(BaseModel):
@@ -179,6 +229,13 @@ class TaskPage(BaseModel):
 
     items: list[TaskRead]
     total: int
+    completions: list[CompletionRead] = Field(
+        default_factory=list,
+        # Left out when empty: only status=completed fills it, and other lists keep their shape.
+        exclude_if=lambda completions: not completions,
+        description="With status=completed: completed occurrences of repeating tasks, newest "
+        "first (at most `limit`; q, tag and priority apply). Absent when there are none.",
+    )
 
 
 class RemindersSeen(BaseModel):
