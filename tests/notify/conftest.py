@@ -1,4 +1,4 @@
-"""An app that lets webhooks reach 127.0.0.1 (TODOCHAT_WEBHOOK_ALLOW_PRIVATE=true)."""
+"""An app that lets webhooks reach 127.0.0.1 (TODOCHAT_WEBHOOK_ALLOW_PRIVATE=true), and an SMTP inbox."""
 
 from __future__ import annotations
 
