@@ -144,7 +144,7 @@ async def _reminders(
     stop = asyncio.Event()
     tasks = [asyncio.create_task(app.state.events.run(stop))]
     if settings.reminder_worker:
-        channels = reminder_channels(settings)
+        channels = reminder_channels(settings, maker)
         tasks.append(
             asyncio.create_task(run_reminder_worker(settings, database_url, maker, channels, stop))
         )

@@ -5,10 +5,13 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from todochat.config import Settings
 from todochat.jobs import JobHandler
 from todochat.notify.dispatch import ReminderHook
-from todochat.notify.events import notify_in_app
+from todochat.notify.events import notify_in_app, notify_webhook_disabled
+from todochat.notify.outbound import outbound_channels
 
 
 @dataclass(frozen=True)
@@ -19,11 +22,17 @@ class Channels:
     jobs: dict[str, JobHandler] = field(default_factory=dict)
 
 
-def reminder_channels(settings: Settings) -> Channels:
-    """Every channel reminders are delivered on: in-app, then any configured extra hooks."""
-    hooks: list[ReminderHook] = [notify_in_app]
+def reminder_channels(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+) -> Channels:
+    """Every channel reminders are delivered on: in-app, webhooks, email (when SMTP is set),
+    then any configured extra hooks."""
+    outbound_hooks, jobs = outbound_channels(
+        settings, sessionmaker, on_webhook_disabled=notify_webhook_disabled
+    )
+    hooks: list[ReminderHook] = [notify_in_app, *outbound_hooks]
     hooks.extend(load_hook(path) for path in settings.reminder_hooks)
-    return Channels(hooks=hooks)
+    return Channels(hooks=hooks, jobs=jobs)
 
 
 def load_hook(path: str) -> ReminderHook:

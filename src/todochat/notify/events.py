@@ -16,7 +16,8 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import asyncpg
 from sqlalchemy import func, select
@@ -26,11 +27,15 @@ from todochat.db.uow import single_statements
 from todochat.jobs import connect
 from todochat.lifecycle import stopping
 from todochat.notify.dispatch import FiredReminder
+from todochat.notify.models import Webhook
 from todochat.todos.reminders import sent_reminder, unseen_reminders
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "todochat_reminder"
+# Notices that are not reminders (a webhook disabled for failing), shown to open tabs only: the
+# lasting record is on the webhook itself (GET .../webhooks shows disabled_at and last_error).
+NOTICE_CHANNEL = "todochat_notice"
 # What a stream's queue carries besides reminders: replay the unseen ones (the listener
 # reconnected and may have missed some), or end (the process is shutting down).
 _Signal = Literal["resync", "close"]
@@ -43,6 +48,29 @@ async def notify_in_app(session: AsyncSession, fired: FiredReminder) -> None:
     await session.execute(select(func.pg_notify(CHANNEL, payload)))
 
 
+async def notify_webhook_disabled(session: AsyncSession, webhook: Webhook) -> None:
+    """Tell the user's open tabs that a webhook was disabled, when that commits."""
+    payload = json.dumps(
+        {
+            "user_id": str(webhook.user_id),
+            "event": "webhook_disabled",
+            "data": {"id": webhook.id, "url": webhook.url, "last_error": webhook.last_error},
+        }
+    )
+    await session.execute(select(func.pg_notify(NOTICE_CHANNEL, payload)))
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A named event with its data, for one user's streams."""
+
+    event: str
+    data: dict[str, Any]
+
+
+_Item = FiredReminder | Notice | _Signal
+
+
 class EventHub:
     """This process's reminder listener and the event streams it feeds."""
 
@@ -50,7 +78,7 @@ class EventHub:
         self.database_url = database_url
         self.sessionmaker = sessionmaker
         self.listening = asyncio.Event()
-        self._streams: dict[uuid.UUID, set[asyncio.Queue[FiredReminder | _Signal]]] = {}
+        self._streams: dict[uuid.UUID, set[asyncio.Queue[_Item]]] = {}
         self._fetches: set[asyncio.Task[None]] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -70,6 +98,7 @@ class EventHub:
             connection.add_termination_listener(lambda _, lost=lost: lost.set())
             try:
                 await connection.add_listener(CHANNEL, self._on_notify)
+                await connection.add_listener(NOTICE_CHANNEL, self._on_notice)
                 self.listening.set()
                 delay = 0.5
                 if not first:
@@ -88,11 +117,9 @@ class EventHub:
         self._broadcast("close")
 
     @asynccontextmanager
-    async def subscribe(
-        self, user_id: uuid.UUID
-    ) -> AsyncIterator[asyncio.Queue[FiredReminder | _Signal]]:
+    async def subscribe(self, user_id: uuid.UUID) -> AsyncIterator[asyncio.Queue[_Item]]:
         """A queue of the user's reminders for as long as the block runs."""
-        queue: asyncio.Queue[FiredReminder | _Signal] = asyncio.Queue()
+        queue: asyncio.Queue[_Item] = asyncio.Queue()
         self._streams.setdefault(user_id, set()).add(queue)
         try:
             yield queue
@@ -101,6 +128,17 @@ class EventHub:
             streams.discard(queue)
             if not streams:
                 self._streams.pop(user_id, None)
+
+    def _on_notice(self, connection: object, pid: int, channel: str, payload: str) -> None:
+        try:
+            message = json.loads(payload)
+            notice = Notice(str(message["event"]), dict(message["data"]))
+            user_id = uuid.UUID(message["user_id"])
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignoring a malformed %s notification", NOTICE_CHANNEL)
+            return
+        for queue in self._streams.get(user_id, ()):
+            queue.put_nowait(notice)
 
     def _on_notify(self, connection: object, pid: int, channel: str, payload: str) -> None:
         try:
@@ -155,6 +193,8 @@ async def reminder_stream(
             if item == "resync":
                 for frame in await _replay(hub, user_id, sent):
                     yield frame
+            elif isinstance(item, Notice):
+                yield f"event: {item.event}\ndata: {json.dumps(item.data)}\n\n".encode()
             elif isinstance(item, FiredReminder) and item.delivery_id not in sent:
                 sent.add(item.delivery_id)
                 yield _frame(item, missed=False)

@@ -62,11 +62,10 @@ async def serve_worker(settings: Settings, database_url: str) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
-        channels = reminder_channels(settings)
+        sessionmaker = create_sessionmaker(engine)
+        channels = reminder_channels(settings, sessionmaker)
         log.info("reminder worker started")
-        await run_reminder_worker(
-            settings, database_url, create_sessionmaker(engine), channels, stop
-        )
+        await run_reminder_worker(settings, database_url, sessionmaker, channels, stop)
     finally:
         await engine.dispose()
     log.info("reminder worker stopped")

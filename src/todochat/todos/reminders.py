@@ -141,7 +141,11 @@ class TaskReminders:
         await self._schedule(result.all())
 
     async def _schedule(self, armed: Sequence[Any]) -> None:
-        now = self.clock()
+        if not armed:
+            return
+        # pgqueuer adds the delay to the transaction's now(), not to the moment of the insert:
+        # delays are counted from that same now(), or a long transaction would fire jobs early.
+        now = await self.session.scalar(select(func.now()))
         await enqueue_jobs(
             self.session,
             FIRE_REMINDER,
