@@ -359,7 +359,9 @@ def build_mcp(
             arguments["recurrence"] = recurrence
         if reminders:  # only when given, so earlier turns' ledger entries still match
             arguments["reminders"] = [item.model_dump(exclude_none=True) for item in reminders]
-        async with change_by_caller(ctx, "add_task", arguments, several_writes=bool(reminders) or bool(recurrence)) as (
+        async with change_by_caller(
+            ctx, "add_task", arguments, several_writes=bool(reminders) or bool(recurrence)
+        ) as (
             tasks,
             principal,
             change,
