@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import dateparser
 import pytest
 from agents import Agent, FunctionTool, Runner, set_tracing_disabled
 from agents.items import TResponseInputItem
 
 from todochat.agent.offline import OfflineModel
+from todochat.errors import InvalidInput
+from todochat.todos.dates import parse_due
 
 set_tracing_disabled(True)
 
@@ -75,13 +76,10 @@ class MemoryTasks:
     def _due(phrase: str) -> str | None:
         if phrase == "":
             return None
-        moment = dateparser.parse(
-            phrase,
-            settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": NOW.replace(tzinfo=None)},
-        )
-        if moment is None:
-            raise ToolFailure(f"Could not understand the due date {phrase!r}")
-        return moment.replace(tzinfo=UTC).isoformat()
+        try:  # the server's own date reader, so a phrase reads here as it does there
+            return parse_due(phrase, "UTC", NOW).isoformat()
+        except InvalidInput as error:
+            raise ToolFailure(str(error)) from error
 
     @staticmethod
     def _check(priority: Any) -> None:

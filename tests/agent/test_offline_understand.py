@@ -28,7 +28,7 @@ from todochat.agent.offline.understand import understand
             "Take out the bins",
             {"due": "tomorrow at 9am"},
         ),
-        ("add pay rent by end of week", "Pay rent", {"due": "friday 5pm"}),
+        ("add pay rent by end of week", "Pay rent", {"due": "end of week"}),
         (
             "add file taxes in 3 days, high priority",
             "File taxes",

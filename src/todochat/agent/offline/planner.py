@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from . import reply, resolve, slots
+from . import reply, resolve
 from .history import MUTATING_TOOLS, Conversation, ToolStep, Turn
 from .intent import TARGETED, Action, Changes, Intent, Target
 from .phrases import parse_new_tasks, parse_target
@@ -329,11 +329,6 @@ def _plan_undo(situation: Situation) -> Step:
 # --- adding ------------------------------------------------------------------------------------
 
 
-def _due_argument(due: str, zone: tzinfo) -> str:
-    """The due phrase for the tools, with "the 1st" made a date."""
-    return slots.absolute_day(due, datetime.now(zone).date()) if due else due
-
-
 def _add_arguments(task: Changes, zone: tzinfo) -> dict[str, Any]:
     arguments: dict[str, Any] = {"title": task.title}
     if task.description:
@@ -343,7 +338,7 @@ def _add_arguments(task: Changes, zone: tzinfo) -> dict[str, Any]:
     if task.tags:
         arguments["tags"] = task.tags
     if task.due:
-        arguments["due"] = _due_argument(task.due, zone)
+        arguments["due"] = task.due
     return arguments
 
 
@@ -458,7 +453,7 @@ def _needs_current_state(intent: Intent) -> bool:
 
 
 def _shifted_due(task: Task | None, days: int, zone: tzinfo) -> str:
-    """The task's due date moved by some days (from today when it has none), in ISO form."""
+    """The task's due date moved by some days, in ISO form (from today when it has none)."""
     current = (task or {}).get("due_at")
     if current:
         try:
@@ -467,7 +462,7 @@ def _shifted_due(task: Task | None, days: int, zone: tzinfo) -> str:
             moment = None
         if moment is not None:
             return (moment + timedelta(days=days)).isoformat()
-    return (datetime.now(zone).date() + timedelta(days=days)).isoformat()
+    return f"in {days} days" if days > 0 else "today"  # read by the tools' date reader
 
 
 def _update_arguments(changes: Changes, task: Task | None, zone: tzinfo) -> dict[str, Any]:
@@ -479,7 +474,7 @@ def _update_arguments(changes: Changes, task: Task | None, zone: tzinfo) -> dict
     if changes.priority is not None:
         arguments["priority"] = changes.priority
     if changes.due is not None:
-        arguments["due"] = _due_argument(changes.due, zone)
+        arguments["due"] = changes.due
     if changes.shift_days is not None:
         arguments["due"] = _shifted_due(task, changes.shift_days, zone)
     if changes.tags is not None:

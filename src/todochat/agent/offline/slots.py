@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 
 _WEEKDAY = (
     r"(?:mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:r|rs|rsday)?|fri(?:day)?"
@@ -68,28 +67,6 @@ DUE_RE = re.compile(
 # A whole due phrase, for rules that expect one ("make it next friday").
 DUE_PHRASE = _DUE_LEAD + r"(?:" + _DUE_CORE + r")"
 DUE_ONLY_RE = re.compile(r"^\s*(?:be\s+)?" + _DUE_LEAD + r"(?P<due>" + _DUE_CORE + r")\s*$", re.I)
-
-# dateparser (used by the tools) reads most phrases; these few it does not, so say them plainly.
-_DUE_REWRITES = {
-    "eod": "today 5pm",
-    "end of day": "today 5pm",
-    "end of the day": "today 5pm",
-    "end of today": "today 5pm",
-    "eow": "friday 5pm",
-    "end of week": "friday 5pm",
-    "end of the week": "friday 5pm",
-    "end of this week": "friday 5pm",
-    "this weekend": "saturday",
-    "next weekend": "saturday",
-    "later today": "today 6pm",
-    "first thing in the morning": "9am",
-    "first thing": "9am",
-    "tmrw": "tomorrow",
-    "tmr": "tomorrow",
-    "tomorow": "tomorrow",
-    "tommorow": "tomorrow",
-    "tommorrow": "tomorrow",
-}
 
 _PRIORITY_WORDS = {
     "high": "high",
@@ -186,37 +163,9 @@ class Attributes:
 
 
 def normalize_due(phrase: str) -> str:
-    """Say a due phrase the way the date parser on the server reads it."""
+    """The due phrase as the user said it, for the one date reader (`todochat.todos.dates`)."""
     phrase = re.sub(r"\s+", " ", phrase.strip().lower())
-    # "2-3pm" is due when it starts.
-    phrase = re.sub(
-        r"(\d{1,2}(?::\d{2})?)\s*(?:-|\u2013|to)\s*\d{1,2}(?::\d{2})?\s*(am|pm)", r"\1\2", phrase
-    )
-    phrase = re.sub(r"^(?:due|by|on|before|until|till|for|at|@)\s+", "", phrase)
-    for spoken, plain in _DUE_REWRITES.items():
-        phrase = re.sub(rf"\b{re.escape(spoken)}\b", plain, phrase)
-    return phrase
-
-
-_DAY_OF_MONTH_RE = re.compile(
-    r"^(?:the\s+)?(?P<day>\d{1,2})(?:st|nd|rd|th)(?:\s+of\s+(?P<which>this|the|next)\s+month)?(?P<rest>.*)$"
-)
-
-
-def absolute_day(phrase: str, today: date) -> str:
-    """ "the 1st" -> the next 1st of a month as a date (the date parser reads it poorly)."""
-    match = _DAY_OF_MONTH_RE.match(phrase)
-    if not match:
-        return phrase
-    day = int(match.group("day"))
-    year, month = today.year, today.month
-    if match.group("which") == "next" or (match.group("which") is None and day < today.day):
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    try:
-        moment = date(year, month, day)
-    except ValueError:
-        return phrase
-    return f"{moment.isoformat()}{match.group('rest')}"
+    return re.sub(r"^(?:due|by|on|before|until|till|for|at|@)\s+", "", phrase)
 
 
 def take_due(text: str) -> tuple[str | None, str]:
