@@ -27,6 +27,7 @@ set_tracing_disabled(True)
 
 CASES = Path(__file__).resolve().parents[2] / "eval" / "cases.json"
 HELDOUT = CASES.with_name("heldout.json")
+BATCHES = [CASES.with_name(f"heldout_b{n}.json") for n in (4, 5, 6)]
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
@@ -132,6 +133,13 @@ class MemoryTasks:
         elif due == "week":
             end = (NOW + timedelta(days=7)).isoformat()
             found = [t for t in found if t["due_at"] and t["due_at"] <= end]
+        rank = {"high": 0, "medium": 1, "low": 2}
+        orders: dict[str, Callable[[dict[str, Any]], Any]] = {
+            "due": lambda t: (t["due_at"] is None, t["due_at"] or "", t["id"]),
+            "priority": lambda t: (rank[t["priority"]], t["id"]),
+            "title": lambda t: (t["title"].lower(), t["id"]),
+        }
+        found.sort(key=orders.get(sort or "created", lambda t: t["id"]))
         return {"tasks": found[:limit], "total": len(found)}
 
     def complete_task(self, task_id: int, completed: bool = True) -> dict[str, Any]:
@@ -421,7 +429,11 @@ def _matches(expected: dict[str, Any], task: dict[str, Any]) -> bool:
     return True
 
 
-@pytest.mark.parametrize("case", _load_cases() + _load_cases(HELDOUT), ids=lambda c: c["id"])
+@pytest.mark.parametrize(
+    "case",
+    [c for path in (CASES, HELDOUT, *BATCHES) for c in _load_cases(path)],
+    ids=lambda c: c["id"],
+)
 async def test_eval_case_in_memory(case: dict[str, Any]) -> None:
     chat = Chat()
     ids = [chat.store.seed(**dict(t))["id"] for t in case.get("tasks", [])]

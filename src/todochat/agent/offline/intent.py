@@ -74,6 +74,7 @@ class Target:
     every_shown: bool = False  # "both", "all of them"
     shown_count: int | None = None  # "both" means two; "all of them" leaves it open
     bare: bool = False  # a lone number ("3"): an id, or a position in the list just shown
+    loose: str | None = None  # "call the plumber": the object alone, tried if the name finds none
 
     @property
     def empty(self) -> bool:
@@ -128,3 +129,4 @@ class Intent:
     count: bool = False  # "how many …?"
     affirm: bool = False  # "yes" / "that one"
     about: bool = False  # a question about one task: show it in detail
+    errand: bool = False  # an add said without "add" ("buy milk"): a follow-up reading wins

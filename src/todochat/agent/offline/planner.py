@@ -135,6 +135,14 @@ def _open_request(convo: Conversation) -> Intent | None:
 def _follow_up(situation: Situation) -> Situation:
     """Join an answer like "the second one" to the request it answers."""
     intent = situation.intent
+    if intent.errand:
+        # "and buy milk too" after "mark call mom as done": the same change, not a new task.
+        followed = _continuation(situation)
+        if followed.intent is not intent:
+            return followed
+        if _continues(situation.convo.current.user):
+            return replace(situation, intent=Intent(Action.UNKNOWN))  # "too" after no change
+        return situation
     if intent.action not in (Action.SELECT, Action.UNKNOWN):
         return situation
     previous = situation.convo.previous
@@ -195,6 +203,12 @@ _ALSO_RE = re.compile(
     re.I,
 )
 _REPEATABLE = TARGETED | {Action.ADD}
+
+
+def _continues(message: str) -> bool:
+    """True when the message says it repeats something ("and …", "… too")."""
+    match = _ALSO_RE.match(message.strip())
+    return bool(match and (match.group("lead") or match.group("trail")))
 
 
 def _continuation(situation: Situation) -> Situation:
@@ -410,6 +424,10 @@ def _plan_details(situation: Situation) -> Step:
     target = situation.intent.target
     if target.name and not target.ids:
         matches = resolve.find_by_name(target.name, lookups[-1].tasks)
+        if not matches.found and target.loose:
+            # "have I called the plumber?" about "Ring the plumber": the object alone.
+            loose = resolve.find_by_name(target.loose, lookups[-1].tasks)
+            matches = loose if loose.found else matches
         if not matches.found:
             return say(reply.not_found(target.name, matches.suggestions, situation.zone))
         return say("\n".join(reply.details(t, situation.zone) for t in matches.found))
