@@ -39,10 +39,29 @@ def _stem(word: str) -> str:
     return word
 
 
+# Verbs that name the same errand ("got the groceries" is "Buy groceries" done): one table.
+_SYNONYM_GROUPS = [
+    "buy get grab purchase pick",
+    "call ring phone",
+    "email mail",
+    "fix repair mend",
+    "clean tidy",
+    "vacuum hoover",
+    "send post",
+    "book reserve schedule",
+    "doctor gp",
+    "mom mum mother",
+    "dad father",
+]
+_SYNONYMS = {word: group for group, words in enumerate(_SYNONYM_GROUPS) for word in words.split()}
+
+
 @lru_cache(maxsize=65536)
 def _word_matches(query_word: str, title_word: str) -> bool:
     """Same word, up to its form ("paid"/"pay"), a typo, or a prefix ("groc" for "groceries")."""
     if query_word == title_word or _stem(query_word) == _stem(title_word):
+        return True
+    if _SYNONYMS.get(_stem(query_word), -1) == _SYNONYMS.get(_stem(title_word), -2):
         return True
     if len(query_word) >= 4 and title_word.startswith(query_word):
         return True

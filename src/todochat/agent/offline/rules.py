@@ -308,8 +308,8 @@ _GROUPISH_RE = re.compile(
 
 def _ask_state(match: re.Match[str]) -> Intent | None:
     said = match.group("target")
-    if _GROUPISH_RE.match(said) or _NOT_A_TARGET_RE.match(said):
-        return None
+    if _GROUPISH_RE.match(said) or _NOT_A_TARGET_RE.match(said) or slots.due_only(said):
+        return None  # "how about tomorrow?" is no task
     return _ask_about(match)
 
 
@@ -1032,6 +1032,14 @@ RULES: list[Rule] = [
         + _T
         + r"(?:\s+(?:due|done|finished|complete|completed|about))?$",
         _ask_about,
+    ),
+    # "any news on the report?", "what about the dentist?": that task's state.
+    _rule(
+        "news-on",
+        r"^(?:any\s+(?:news|update|updates|progress)\s+(?:on|about|with)|what\s+about|how\s+about"
+        r"|how'?s|how\s+is|how\s+are\s+we\s+doing\s+(?:on|with)|what'?s\s+(?:happening|going\s+on)"
+        r"\s+with|(?:the\s+)?status\s+of|where\s+are\s+we\s+(?:on|with))\s+" + _T + r"$",
+        _ask_state,
     ),
     # A verb with nothing after it ("delete", "rename task 2"): ask what is missing.
     _rule("bare-delete", r"^(?:delete|remove)(?:\s+(?:a|one)\s+task)?$", _simple(Action.DELETE)),

@@ -48,7 +48,11 @@ _DAY = (
 )
 # A date with an optional time ("friday at 5pm"), or a bare time ("at 5pm").
 _DUE_CORE = (
-    r"(?:" + _DAY + r"(?:\s*,?\s*(?:at|@|by|around)?\s*" + _TIME + r")?"
+    r"(?:"
+    + _DAY
+    + r"(?:\s*,?\s*(?:at|@|by|around)?\s*"
+    + _TIME
+    + r"|\s+(?:at|@|around)\s+\d{1,2}(?::\d{2})?)?"
     r"|(?:at|@|by|around)\s+" + _TIME + r"(?:\s+(?:on\s+)?" + _DAY + r")?"
     r"|" + _TIME + r"\s+(?:on\s+)?" + _DAY + r"|\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.))"
 )

@@ -21,9 +21,9 @@ _LEAD_RE = re.compile(
     r"|actually|wait|oops|sorry(?!\s+to\s+(?:bother|trouble))|no wait|oh wait|btw|by the way|one more thing|another thing"
     r"|yo|great|cool|thanks|thank you|todochat|assistant|bot|yes|yeah|yep|yup|sure)\b[\s,!.:-]*"
     r"|(?:scratch|strike)\s+that\s*[,;.!-]+\s*(?=\S)"
-    r"|(?:please|pls|plz|kindly|just|quickly)\b\s*"
+    r"|(?:please|pls|plz|kindly|just|quickly|maybe|perhaps|probably)\b\s*"
     r"|(?:can|could|would|will|wld)\s+(?:you|u|ya)\s+(?:please\s+|pls\s+|kindly\s+|possibly\s+|maybe\s+|just\s+)?"
-    r"|(?:i'?d|i\s+would)\s+like\s+(?:you\s+)?to\s+|i\s+(?:want|wanna)\s+(?:you\s+)?(?:to\s+)?"
+    r"|(?:i'?d|i\s+would)\s+like\s+(?:you\s+)?to\s+|i\s+(?:want|wanna)\s+(?:you\s+)?(?:to\s+)?|i\s+need\s+(?:you|u)\s+to\s+"
     r"|(?:let'?s|lets)\s+|go\s+ahead\s+and\s+|help\s+me\s+(?=add|list|show|find|delete|remove)"
     r"|i'?m\s+going\s+to\s+(?=add|delete|remove|mark)|(?:do\s+)?me\s+a\s+favou?r\s+and\s+"
     r"|(?:if\s+(?:it'?s|it\s+is)\s+not\s+too\s+much\s+(?:trouble|bother)|if\s+you\s+(?:don'?t|do\s+not)"
@@ -249,7 +249,8 @@ def lookup(message: str) -> Intent | None:
 
 def understand(message: str) -> Intent:
     """Read one user message into an intent (UNKNOWN when no rule fits)."""
-    message = expand_shorthand(message)
+    # Long words are distinctive enough to put right before reading ("priorty", "compelted").
+    message = respell(expand_shorthand(message), REQUEST_WORDS, shortest=6)
     intent = _understand_keeping_emoji(message)
     if intent.action == Action.UNKNOWN:
         # "shwo my taks": read again with misspelt words put right against the vocabulary.
@@ -257,6 +258,14 @@ def understand(message: str) -> Intent:
         if respelt != message:
             return _understand_keeping_emoji(respelt)
     return intent
+
+
+# Words of requests that no task name is likely to be one typo away from: put right always.
+REQUEST_WORDS = frozenset(
+    """priority deadline description complete completed pending tomorrow tonight delete remove
+    update rename reschedule postpone important urgent overdue finished remaining outstanding
+    unfinished incomplete weekend morning evening afternoon reminder reminders schedule""".split()
+)
 
 
 @cache

@@ -50,13 +50,13 @@ def nearest(word: str, vocabulary: Iterable[str]) -> str | None:
 _TOKEN_RE = re.compile(r"[A-Za-z]+")
 
 
-def respell(text: str, vocabulary: frozenset[str]) -> str:
-    """The text with each unknown word of 4+ letters put right against the vocabulary."""
+def respell(text: str, vocabulary: frozenset[str], shortest: int = 4) -> str:
+    """The text with each unknown word (of `shortest`+ letters) put right against the vocabulary."""
 
     def fix(match: re.Match[str]) -> str:
         word = match.group(0)
         lower = word.lower()
-        if len(lower) < 4 or lower in vocabulary or is_word(lower):
+        if len(lower) < shortest or lower in vocabulary or is_word(lower):
             return word
         return nearest(lower, vocabulary) or word
 
