@@ -8,8 +8,10 @@ was tuned to.
 from __future__ import annotations
 
 import pytest
+from agents import FunctionTool
 
 from tests.agent.test_offline_model import Chat, seed, titles
+from todochat.agent.offline.model import _declared
 from todochat.agent.offline.words import lemma, nearest, respell
 
 
@@ -139,3 +141,32 @@ async def test_small_talk_with_a_date_does_not_date_the_task() -> None:
     await chat.say("this week has been crazy lol. can you add renew passport")
     assert titles(chat) == ["Renew passport"]
     assert chat.store.tasks[1]["due_at"] is None
+
+
+async def test_repeating_and_reminder_phrases_become_tool_arguments() -> None:
+    chat = Chat()
+    await chat.say("remind me every monday to water the plants")
+    plants = chat.store.tasks[1]
+    assert (plants["title"], plants["recurrence"]) == ("Water the plants", {"text": "every monday"})
+    await chat.say("remind me to call the dentist at 5pm")
+    dentist = chat.store.tasks[2]
+    assert dentist["reminders"] == [{"at": "5pm"}] and dentist["due_at"] is not None
+    await chat.say("remind me 30 minutes before")
+    assert chat.store.tasks[2]["reminders"] == [{"before": "30m"}]
+    await chat.say("stop repeating the plants task")
+    assert chat.store.tasks[1]["recurrence"] is None
+    await chat.say("skip this week's plants")
+    assert chat.store.calls[-1] == ("complete_task", {"task_id": 1})
+
+
+def test_arguments_a_tool_does_not_declare_are_left_out() -> None:
+    schema = {"type": "object", "properties": {"title": {"type": "string"}}}
+    tool = FunctionTool(
+        name="add_task",
+        description="add",
+        params_json_schema=schema,
+        on_invoke_tool=lambda _ctx, _raw: None,  # type: ignore[arg-type,return-value]
+        strict_json_schema=False,
+    )
+    arguments = {"title": "Yoga", "recurrence": "every monday", "reminders": [{"at": "5pm"}]}
+    assert _declared(arguments, tool) == {"title": "Yoga every monday"}

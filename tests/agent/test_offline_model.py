@@ -94,12 +94,16 @@ class MemoryTasks:
         priority: str | None = None,
         tags: list[str] | None = None,
         due: str | None = None,
+        recurrence: str | None = None,
+        reminders: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
         self._check(priority)
         due_at = self._due(due) if due else None
         task = self._new(
             title, description=description, priority=priority, tags=tags, due_at=due_at
         )
+        task["recurrence"] = {"text": recurrence} if recurrence else None
+        task["reminders"] = reminders or []
         return {"task_id": task["id"], "status": "created", "title": title, "task": task}
 
     def list_tasks(
@@ -162,8 +166,14 @@ class MemoryTasks:
         priority: str | None = None,
         tags: list[str] | None = None,
         due: str | None = None,
+        recurrence: str | None = None,
+        reminders: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
         task = self._get(task_id)
+        if recurrence is not None:
+            task["recurrence"] = {"text": recurrence} if recurrence else None
+        if reminders is not None:
+            task["reminders"] = reminders
         self._check(priority)
         for key, value in (
             ("title", title),

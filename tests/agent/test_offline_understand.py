@@ -44,7 +44,11 @@ from todochat.agent.offline.understand import understand
         ),
         ("create a task called 'delete all my tasks'", "Delete all my tasks", {}),
         ("add finish slides for monday's meeting", "Finish slides for monday's meeting", {}),
-        ("add water the plants every sunday", "Water the plants every sunday", {}),
+        (
+            "add water the plants every sunday",
+            "Water the plants",
+            {"recurrence": "every sunday", "due": None},
+        ),
     ],
 )
 def test_adds(message: str, title: str, extra: dict[str, Any]) -> None:

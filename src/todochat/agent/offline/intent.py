@@ -101,6 +101,8 @@ class Changes:
     remove_tags: list[str] = field(default_factory=list)
     due: str | None = None  # "" clears the due date
     shift_days: int | None = None  # "push it back a week": moved from its current due date
+    recurrence: str | None = None  # "every monday" as said; "" stops repeating
+    reminders: list[dict[str, str]] | None = None  # [{"at": "5pm"}] / [{"before": "30m"}]
 
     @property
     def empty(self) -> bool:
@@ -114,6 +116,8 @@ class Changes:
             and not self.remove_tags
             and self.due is None
             and self.shift_days is None
+            and self.recurrence is None
+            and self.reminders is None
         )
 
 

@@ -433,7 +433,7 @@ def _split_items(body: str) -> list[str]:
         both_nouns = (
             len(left_words) <= 2 and len(right_words) <= 2 and not _SPLIT_VERB_RE.match(left)
         )
-        if both_verbs or both_nouns:
+        if (both_verbs or both_nouns) and left_words and right_words:
             return [left, right]
     return [body]
 
@@ -547,6 +547,7 @@ def _merged(own: slots.Attributes, trailing: slots.Attributes) -> slots.Attribut
         tags=list(dict.fromkeys([*own.tags, *trailing.tags])),
         due=own.due or trailing.due,
         description=own.description or trailing.description,
+        recurrence=own.recurrence or trailing.recurrence,
     )
 
 
@@ -558,4 +559,5 @@ def _new_task(title: str, attrs: slots.Attributes, shared_tags: list[str]) -> Ch
         priority=attrs.priority,
         tags=tags or None,
         due=attrs.due,
+        recurrence=attrs.recurrence,
     )

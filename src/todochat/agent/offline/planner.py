@@ -353,6 +353,10 @@ def _add_arguments(task: Changes, zone: tzinfo) -> dict[str, Any]:
         arguments["tags"] = task.tags
     if task.due:
         arguments["due"] = task.due
+    if task.recurrence:
+        arguments["recurrence"] = task.recurrence
+    if task.reminders:
+        arguments["reminders"] = task.reminders
     return arguments
 
 
@@ -497,6 +501,10 @@ def _update_arguments(changes: Changes, task: Task | None, zone: tzinfo) -> dict
         arguments["due"] = _shifted_due(task, changes.shift_days, zone)
     if changes.tags is not None:
         arguments["tags"] = changes.tags
+    if changes.recurrence is not None:
+        arguments["recurrence"] = changes.recurrence
+    if changes.reminders is not None:
+        arguments["reminders"] = changes.reminders
     if changes.add_tags or changes.remove_tags:
         current = [str(t) for t in (task or {}).get("tags") or []]
         merged = [t for t in current if t not in changes.remove_tags]

@@ -388,6 +388,38 @@ def _snooze(match: re.Match[str]) -> Intent | None:
     return Intent(Action.UPDATE, target=target, changes=Changes(shift_days=1))
 
 
+_AMOUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
+_AMOUNTS |= {"fifteen": 15, "twenty": 20, "thirty": 30}
+
+
+def _remind_before(match: re.Match[str]) -> Intent | None:
+    """ "remind me 30 minutes before": a reminder that long before the task is due."""
+    amount = match.group("n").lower()
+    unit = match.group("unit").lower()[0]
+    if amount.startswith("half"):
+        count, unit = 30, "m"
+    else:
+        count = int(amount) if amount.isdigit() else _AMOUNTS[amount]
+    said = match.group("target")
+    target = parse_target(said) if said else Target(pronoun=True)
+    changes = Changes(reminders=[{"before": f"{count}{unit}"}])
+    return Intent(Action.UPDATE, target=target, changes=changes)
+
+
+def _stop_repeating(match: re.Match[str]) -> Intent | None:
+    target = parse_target(match.group("target"))
+    return Intent(Action.UPDATE, target=target, changes=Changes(recurrence=""))
+
+
+def _add_reminded(match: re.Match[str]) -> Intent | None:
+    """ "remind me to call the dentist at 5pm": the task, with a reminder when it is due."""
+    intent = _add(match)
+    for task in intent.new_tasks if intent else []:
+        if task.due and not task.recurrence:
+            task.reminders = [{"at": task.due}]
+    return intent
+
+
 def _reopen_said(match: re.Match[str]) -> Intent | None:
     said = match.group("target")
     if _GROUPISH_RE.match(said) or _NOT_A_TARGET_RE.match(said):
@@ -916,11 +948,44 @@ RULES: list[Rule] = [
         r"(?:\s+yet)?$",
         _reopen_said,
     ),
+    # Repeating and reminders: "remind me 30 minutes before", "stop repeating the plants task",
+    # "skip this week's plants" (completing a repeating task moves it to its next time).
+    _rule(
+        "remind-before",
+        r"^(?:please\s+)?(?:remind|ping|alert|notify)\s+me\s+(?P<n>\d+|an?|one|two|three|four|five|ten"
+        r"|fifteen|twenty|thirty|half\s+an)\s*(?P<unit>m|mins?|minutes?|h|hrs?|hours?|days?)\s+"
+        r"(?:before|ahead|early|earlier|beforehand)(?:\s+(?:of\s+)?(?:it\s+is\s+due\s+)?"
+        + _T
+        + r")?$",
+        _remind_before,
+    ),
+    _rule(
+        "stop-repeating",
+        r"^(?:stop|quit|cease|don'?t\s+keep|no\s+more)\s+(?:repeating|recurring|repeat(?:s|ing)?\s+(?:of|for))\s+"
+        + _T
+        + r"$",
+        _stop_repeating,
+    ),
+    _rule(
+        "one-off",
+        r"^(?:make\s+)?"
+        + _T
+        + r"\s+(?:should\s+)?(?:not\s+repeat|stop\s+repeating|(?:a\s+)?one[\s-]?off|once\s+only)"
+        r"(?:\s+any\s*more)?$",
+        _stop_repeating,
+    ),
+    _rule(
+        "skip-once",
+        r"^skip\s+(?:(?:this|next)\s+(?:week|month|time)'?s?\s+|today'?s\s+|the\s+next\s+)?"
+        + _T
+        + r"(?:\s+(?:this|next)\s+(?:week|month|time)|\s+today|\s+once)?$",
+        _targeted(Action.COMPLETE),
+    ),
     # Adding: "remember"-style phrasings first, since "forget" also means delete.
     _rule(
         "add-remind",
         r"^(?:(?:please\s+)?remind\s+me|don'?t\s+let\s+me\s+forget|do\s+not\s+let\s+me\s+forget|don'?t\s+forget|do\s+not\s+forget|make\s+sure\s+(?:i|that\s+i)(?:\s+remember)?|help\s+me\s+remember|i\s+(?:need|have|want)\s+to\s+remember|(?:i\s+)?(?:must|should|gotta|got\s+to)\s+remember|remember|note\s+to\s+self|reminder|new\s+reminder|set\s+(?:a|up\s+a)\s+reminder|create\s+(?:a\s+)?reminder)\b\s*(?:that\s+)?(?:i\s+(?:need|have|want)\s+to\s+|i\s+should\s+)?[:,-]?\s*(?P<body>.+)$",
-        _add,
+        _add_reminded,
     ),
     _rule(
         "add",

@@ -164,6 +164,7 @@ class Attributes:
     tags: list[str] = field(default_factory=list)
     due: str | None = None
     description: str | None = None
+    recurrence: str | None = None
 
 
 def normalize_due(phrase: str) -> str:
@@ -261,8 +262,28 @@ def take_attributes(text: str) -> tuple[Attributes, str]:
     attrs.description, text = take_description(text)
     attrs.tags, text = take_tags(text)
     attrs.priority, text = take_priority(text)
+    attrs.recurrence, text = take_recurrence(text)
     attrs.due, text = take_due(text)
     return attrs, text
+
+
+# "every monday", "every other week at 9am", "daily": how a task repeats, passed on as said.
+_RECURRENCE_RE = re.compile(
+    r"(?:,?\s*)\b(?P<rec>(?:every|each)\s+(?:other\s+|second\s+)?(?:day|weekday|weekend|week|month|year"
+    r"|morning|evening|night|" + _WEEKDAY + r"(?:\s*(?:,|and|&)\s*" + _WEEKDAY + r")*"
+    r"|\d+\s+(?:days|weeks|months))|daily|weekly|fortnightly|monthly|yearly|annually)"
+    r"(?P<at>\s+(?:at\s+|@\s*)?" + _TIME + r")?\b",
+    re.I,
+)
+
+
+def take_recurrence(text: str) -> tuple[str | None, str]:
+    """Find how a task repeats ("every monday at 9am", "daily") and cut it out."""
+    match = _RECURRENCE_RE.search(text)
+    if not match:
+        return None, text
+    said = re.sub(r"\s+", " ", match.group(0).strip(" ,")).lower()
+    return said, text[: match.start()] + " " + text[match.end() :]
 
 
 # "yoga, sorry, I mean pilates": the value after an explicit correction replaces what came before.
