@@ -15,7 +15,7 @@ from todochat.accounts.security import read_access_token
 from todochat.accounts.service import get_user
 from todochat.config import Settings
 from todochat.db.uow import single_statements, unit_of_work
-from todochat.errors import Forbidden, InvalidInput, Unauthorized
+from todochat.errors import AccountGone, Forbidden, InvalidInput, Unauthorized
 from todochat.notify.calendar import CalendarService
 from todochat.notify.events import EventHub
 from todochat.notify.webhooks import WebhookService
@@ -72,16 +72,31 @@ async def path_user_id(user_id: str, token_user: TokenUserId) -> uuid.UUID:
 OwnerId = Annotated[uuid.UUID, Depends(path_user_id)]
 
 
-async def current_user(user_id: OwnerId, request: Request) -> User:
-    """The authenticated owner of the path, loaded from the database (one round trip)."""
+async def _existing_user(request: Request, user_id: uuid.UUID) -> User:
+    """The token's user, loaded (one round trip); 401 if the account has been deleted.
+
+    The one check that a valid token still names an account; a chat turn makes the same check
+    in its first statement instead (chat/statements.py), and MCP over HTTP in its BearerAuth.
+    """
     with phase("auth"):
         async with single_statements(app_sessionmaker(request)) as session:
             user = await get_user(session, user_id)
     if user is None:
-        raise Unauthorized("This account no longer exists.")
+        raise AccountGone()
     return user
 
 
+async def token_user(user_id: TokenUserId, request: Request) -> User:
+    """The account the bearer token names."""
+    return await _existing_user(request, user_id)
+
+
+async def current_user(user_id: OwnerId, request: Request) -> User:
+    """The authenticated owner of the path."""
+    return await _existing_user(request, user_id)
+
+
+TokenUser = Annotated[User, Depends(token_user)]
 CurrentUser = Annotated[User, Depends(current_user)]
 
 

@@ -13,11 +13,11 @@ from todochat.chat.history import window
 from todochat.chat.models import Conversation, Message
 from todochat.chat.repository import ConversationRepository
 from todochat.errors import (
+    AccountGone,
     ConversationBusy,
     ConversationNotFound,
     InvalidInput,
     RateLimited,
-    Unauthorized,
 )
 
 TITLE_CHARS = 60
@@ -98,7 +98,7 @@ class ConversationService:
         """
         counted = await self.repo.count_turn()
         if counted is None:
-            raise Unauthorized("This account no longer exists.")
+            raise AccountGone()
         time_zone, count, retry_after = counted
         try:
             if count > turns_per_minute:

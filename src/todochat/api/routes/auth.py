@@ -8,9 +8,8 @@ from todochat.accounts import service as accounts
 from todochat.accounts.models import User
 from todochat.accounts.schemas import Credentials, TokenRead, UserCreate, UserRead
 from todochat.accounts.security import create_access_token
-from todochat.api.deps import AppSettings, Session, TokenUserId
+from todochat.api.deps import AppSettings, Session, TokenUser
 from todochat.api.errors import error_responses
-from todochat.errors import Unauthorized
 
 router = APIRouter(
     prefix="/api/auth", tags=["auth"], responses=error_responses(400, 401, 409, 413, 422)
@@ -47,9 +46,6 @@ async def login(
 
 
 @router.get("/me", response_model=UserRead)
-async def read_me(user_id: TokenUserId, session: Session) -> User:
+async def read_me(user: TokenUser) -> User:
     """The account the token belongs to."""
-    user = await accounts.get_user(session, user_id)
-    if user is None:
-        raise Unauthorized("This account no longer exists.")
     return user
