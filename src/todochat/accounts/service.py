@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import unicodedata
 import uuid
 
-from sqlalchemy import func, select
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,13 +20,29 @@ from todochat.errors import EmailTaken, Unauthorized
 SECRET_KEY_SETTING = "jwt_secret_key"
 
 
+def canonical_email(email: str) -> str:
+    """The one form an address is compared in: email-validator's normalised form, then NFKC and
+    Unicode case folding.
+
+    Folding the whole address makes 'Ivan@' and 'ivan@', 'İvan@' and 'i̇van@' (i + U+0307), a
+    full-width 'ivan@' and 'ivan@' one identity: a look-alike of an address cannot become a
+    second account. The database never lower-cases: its case rules depend on its collation.
+    """
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError:
+        pass  # not an address anyone can sign up with: it simply matches no account
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", email).casefold())
+
+
 async def create_user(session: AsyncSession, data: UserCreate) -> User:
-    """Create an account; EmailTaken if the email (any case) is in use."""
+    """Create an account; EmailTaken if the email (in its canonical form) is in use."""
     password_hash = await asyncio.to_thread(hash_password, data.password)
     statement = (
         insert(User)
         .values(
             email=str(data.email),
+            email_canonical=canonical_email(str(data.email)),
             name=data.name,
             time_zone=data.time_zone,
             password_hash=password_hash,
@@ -50,8 +68,8 @@ async def authenticate(session: AsyncSession, email: str, password: str) -> User
 
 
 async def find_user_by_email(session: AsyncSession, email: str) -> User | None:
-    """The user with this email, compared case-insensitively."""
-    statement = select(User).where(func.lower(User.email) == email.lower())
+    """The user with this email, compared in canonical form."""
+    statement = select(User).where(User.email_canonical == canonical_email(email))
     return (await session.scalars(statement)).one_or_none()
 
 
