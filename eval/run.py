@@ -197,7 +197,12 @@ async def run(cases: list[dict[str, Any]], database_url: str, concurrency: int) 
     """Every case through the app, a few at a time."""
     await fresh_database(database_url)
     await asyncio.to_thread(upgrade, database_url)
-    settings = Settings(database_url=database_url, model="offline", turns_per_minute=100_000)
+    settings = Settings(
+        database_url=database_url,
+        model="offline",
+        turns_per_minute=100_000,
+        signups_per_address=100_000,
+    )
     app = create_app(settings)
     limit = asyncio.Semaphore(concurrency)
     async with app.router.lifespan_context(app):

@@ -43,7 +43,19 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def request_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    """The sessionmaker, for routes that open their own units of work."""
+    return app_sessionmaker(request)
+
+
+async def client_address(request: Request) -> str:
+    """The client's IP address (uvicorn takes it from X-Forwarded-For only from trusted proxies)."""
+    return request.client.host if request.client else "unknown"
+
+
 AppSettings = Annotated[Settings, Depends(app_settings)]
+Sessionmaker = Annotated[async_sessionmaker[AsyncSession], Depends(request_sessionmaker)]
+ClientAddress = Annotated[str, Depends(client_address)]
 Session = Annotated[AsyncSession, Depends(db_session, scope="function")]
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
