@@ -61,9 +61,34 @@ _DAY_OF_MONTH_RE = re.compile(
     r"(?:the\s+)?(?P<day>\d{1,2})(?:st|nd|rd|th)(?:\s+of\s+(?P<which>this|the|next)\s+month)?(?P<rest>.*)"
 )
 
+# Due dates a todo list can mean. Outside them, arithmetic and time-zone conversion near the
+# calendar's ends (years 1 and 9999) overflow; inside, a date moves by centuries safely.
+EARLIEST_DUE_YEAR = 1900
+LATEST_DUE_YEAR = 2200
+OUT_OF_RANGE = f"Due dates must fall between the years {EARLIEST_DUE_YEAR} and {LATEST_DUE_YEAR}."
+
+
+def check_due_range(moment: datetime) -> datetime:
+    """The moment, if its year (as written, in its own offset) is a sane due year."""
+    if not EARLIEST_DUE_YEAR <= moment.year <= LATEST_DUE_YEAR:
+        raise ValueError(OUT_OF_RANGE)
+    return moment
+
 
 def parse_due(text: str, time_zone: str, now: datetime | None = None) -> datetime:
-    """The moment `text` names ("tomorrow 5pm", "next friday", "in 3 days", ISO), timezone-aware."""
+    """The moment `text` names ("tomorrow 5pm", "next friday", "in 3 days", ISO), timezone-aware;
+    InvalidInput naming `due` if it cannot be read or is outside the sane range."""
+    try:
+        moment = _parse_due(text, time_zone, now)
+    except OverflowError as error:  # "in 10000 years": past the end of the calendar
+        raise InvalidInput(f"due: {OUT_OF_RANGE}") from error
+    try:
+        return check_due_range(moment)
+    except ValueError as error:
+        raise InvalidInput(f"due: {error}") from error
+
+
+def _parse_due(text: str, time_zone: str, now: datetime | None) -> datetime:
     zone = ZoneInfo(time_zone)
     now = (now or datetime.now(zone)).astimezone(zone)
     iso = _parse_iso(text.strip(), zone)

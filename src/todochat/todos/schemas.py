@@ -18,7 +18,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from todochat.todos.dates import format_offset, parse_offset
+from todochat.todos.dates import check_due_range, format_offset, parse_offset
 
 Priority = Literal["low", "medium", "high"]
 Status = Literal["all", "pending", "completed"]
@@ -46,6 +46,7 @@ def normalize_tags(tags: list[str]) -> list[str]:
 
 
 Tags = Annotated[list[str], AfterValidator(normalize_tags)]
+DueAt = Annotated[datetime, AfterValidator(check_due_range)]
 ReminderStatus = Literal["pending", "sent", "cancelled"]
 MAX_REMINDERS = 10
 
@@ -94,7 +95,7 @@ class TaskCreate(BaseModel):
     description: Description = ""
     priority: Priority = "medium"
     tags: Tags = Field(default_factory=list)
-    due_at: datetime | None = None
+    due_at: DueAt | None = None
     reminders: Reminders = Field(default_factory=list)
 
 
@@ -107,7 +108,7 @@ class TaskUpdate(BaseModel):
     description: Description | None = None
     priority: Priority | None = None
     tags: Tags | None = None
-    due_at: datetime | None = None
+    due_at: DueAt | None = None
     completed: bool | None = None
     reminders: Reminders | None = Field(
         default=None, description="Replaces the task's pending reminders ([] removes them)."

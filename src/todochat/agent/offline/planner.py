@@ -483,8 +483,19 @@ def _shifted_due(task: Task | None, days: int, zone: tzinfo) -> str:
         except ValueError:
             moment = None
         if moment is not None:
-            return (moment + timedelta(days=days)).isoformat()
+            return _plus_days(moment, days).isoformat()
     return f"in {days} days" if days > 0 else "today"  # read by the tools' date reader
+
+
+def _plus_days(moment: datetime, days: int) -> datetime:
+    """The moment some days later, or the calendar's end past it: the tool then refuses the
+    date with its own message instead of the turn failing here."""
+    try:
+        return moment + timedelta(days=days)
+    except OverflowError:
+        if days > 0:
+            return datetime.max.replace(tzinfo=moment.tzinfo)
+        return datetime.min.replace(tzinfo=moment.tzinfo)
 
 
 def _update_arguments(changes: Changes, task: Task | None, zone: tzinfo) -> dict[str, Any]:
