@@ -40,7 +40,8 @@ LIST_TASKS = {
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[Server]:
     """One real server for the module."""
-    with running_server(tmp_path_factory.mktemp("deleted"), {"DATABASE_URL": database_url}) as srv:
+    env = {"DATABASE_URL": database_url, "TODOCHAT_DATABASE_POOL_SIZE": "4"}
+    with running_server(tmp_path_factory.mktemp("deleted"), env) as srv:
         yield srv
 
 
