@@ -78,6 +78,13 @@ def surfaces(account: Account) -> list[tuple[str, str, dict[str, object] | None,
         ("GET", account.url("/conversations"), None, {}),
         ("GET", account.url("/conversations/1"), None, {}),
         ("DELETE", account.url("/conversations/1"), None, {}),
+        ("GET", account.url("/webhooks"), None, {}),
+        ("POST", account.url("/webhooks"), {"url": "https://example.com/hook"}, {}),
+        ("DELETE", account.url("/webhooks/1"), None, {}),
+        ("GET", account.url("/calendar"), None, {}),
+        ("DELETE", account.url("/calendar"), None, {}),
+        ("GET", account.url("/notifications"), None, {}),
+        ("PUT", account.url("/notifications"), {"email_reminders": False}, {}),
     ]
 
 

@@ -121,18 +121,20 @@ Tasks = Annotated[TaskService, Depends(task_service)]
 
 
 async def webhook_service(
-    user_id: OwnerId, session: Session, settings: AppSettings
+    user: CurrentUser, session: Session, settings: AppSettings
 ) -> WebhookService:
     """The webhook rules bound to the authenticated user."""
-    return WebhookService(session, user_id, settings.webhook_allow_private)
+    return WebhookService(session, user.id, settings.webhook_allow_private)
 
 
 Webhooks = Annotated[WebhookService, Depends(webhook_service)]
 
 
-async def calendar_service(user_id: OwnerId, session: Session, request: Request) -> CalendarService:
+async def calendar_service(
+    user: CurrentUser, session: Session, request: Request
+) -> CalendarService:
     """The calendar feed of the authenticated user."""
-    return CalendarService(session, user_id, request.app.state.secret_key)
+    return CalendarService(session, user.id, request.app.state.secret_key)
 
 
 Calendars = Annotated[CalendarService, Depends(calendar_service)]

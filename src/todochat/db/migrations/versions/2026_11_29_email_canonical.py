@@ -10,7 +10,7 @@ oldest keeps it (its address logs into it); the others get `duplicate:<id>`, whi
 matches, so they can no longer be logged into until an operator merges or renames them.
 
 Revision ID: 5b2e9d4c1a77
-Revises: 3c1d8e0b7a52
+Revises: e80f267eaaa8
 Create Date: 2026-11-29 17:30:00
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 from email_validator import EmailNotValidError, validate_email
 
 revision: str = "5b2e9d4c1a77"
-down_revision: str | None = "3c1d8e0b7a52"
+down_revision: str | None = "e80f267eaaa8"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
