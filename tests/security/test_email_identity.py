@@ -84,7 +84,7 @@ async def _connect(url: str) -> asyncpg.Connection:
 async def test_the_migration_backfills_canonical_emails(empty_database_url: str) -> None:
     """Accounts made before the canonical column: each gets its form; of two that collide, the
     oldest keeps it and the other can no longer be reached by any address."""
-    upgrade(empty_database_url, "e80f267eaaa8")  # the revision before email_canonical
+    upgrade(empty_database_url, "5b0e1c2d7f40")  # the revision before email_canonical
     conn = await _connect(empty_database_url)
     try:
         insert = (

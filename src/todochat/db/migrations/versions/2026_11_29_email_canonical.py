@@ -10,7 +10,7 @@ oldest keeps it (its address logs into it); the others get `duplicate:<id>`, whi
 matches, so they can no longer be logged into until an operator merges or renames them.
 
 Revision ID: 5b2e9d4c1a77
-Revises: e80f267eaaa8
+Revises: 5b0e1c2d7f40
 Create Date: 2026-11-29 17:30:00
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 from email_validator import EmailNotValidError, validate_email
 
 revision: str = "5b2e9d4c1a77"
-down_revision: str | None = "e80f267eaaa8"
+down_revision: str | None = "5b0e1c2d7f40"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
