@@ -82,6 +82,14 @@ class Settings(BaseSettings):
     turn_claim_seconds: float = 15.0
     turns_per_minute: int = 60
     idempotency_hours: int = 24
+    # Authentication abuse, counted in PostgreSQL per window (shared by every instance). A login
+    # that succeeds does not use up its account's budget; every attempt uses its address's.
+    auth_window_seconds: int = Field(
+        default=300, ge=1, le=3600, description="Length of the login/signup counting window."
+    )
+    login_attempts_per_account: int = Field(default=10, ge=1)
+    login_attempts_per_address: int = Field(default=50, ge=1)
+    signups_per_address: int = Field(default=10, ge=1)
 
     max_connections: int = Field(
         default=1000,

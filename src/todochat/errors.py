@@ -50,6 +50,13 @@ class Unauthorized(TodochatError):
     code = "unauthorized"
 
 
+class AccountGone(Unauthorized):
+    """A valid token for an account that has been deleted: refused on every surface alike."""
+
+    def __init__(self) -> None:
+        super().__init__("This account no longer exists.")
+
+
 class Forbidden(TodochatError):
     """Valid credentials for someone else."""
 

@@ -81,7 +81,7 @@ def create_app(
             app.state.secret_key = settings.secret_key or await _load_secret_key(maker)
             app.state.mcp = build_mcp(maker, identify_from_request, clock=clock)
             mcp_app.app = mcp_http_app(
-                app.state.mcp, lambda: app.state.secret_key, settings.mcp_allowed_hosts
+                app.state.mcp, lambda: app.state.secret_key, maker, settings.mcp_allowed_hosts
             )
             await stack.enter_async_context(app.state.mcp.session_manager.run())
             model = build_model(settings)

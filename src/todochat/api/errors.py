@@ -76,6 +76,25 @@ def describe_validation(errors: list[Any]) -> str:
     return "; ".join(parts) or "Invalid request."
 
 
+def _unreadable_json(error: HTTPException) -> str | None:
+    """Why a body is syntactically JSON yet cannot be read, or None for any other HTTP error.
+
+    FastAPI answers 400 "There was an error parsing the body" for whatever `json.loads` raises
+    besides a syntax error: an integer beyond Python's 4300-digit limit (ValueError) or nesting
+    deeper than the parser's recursion limit (RecursionError). Both are malformed input (422);
+    a body that is not UTF-8 (UnicodeDecodeError, also a ValueError) stays 400.
+    """
+    cause = error.__cause__
+    if error.status_code != 400 or isinstance(cause, UnicodeDecodeError):
+        return None
+    if isinstance(cause, RecursionError):
+        return "The request body is nested too deeply to read."
+    if isinstance(cause, ValueError):
+        # json.loads refuses integers of more than sys.get_int_max_str_digits() digits.
+        return "The request body holds a number too long to read (numbers must fit in 64 bits)."
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that give every error the same shape."""
 
@@ -97,6 +116,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        unreadable = _unreadable_json(error)
+        if unreadable is not None:
+            return JSONResponse(error_body("validation_error", unreadable), 422)
         code = _HTTP_CODES.get(error.status_code, "error")
         return JSONResponse(
             error_body(code, str(error.detail)),

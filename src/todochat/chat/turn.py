@@ -215,6 +215,7 @@ class ChatTurns:
                     start.claim_token,
                     reply,
                     [call.model_dump(mode="json") for call in tool_calls],
+                    replaces_seq=start.failed_reply_seq,
                 )
                 if start.turn_key is not None:
                     await self._keys(start.user_id).complete(
@@ -243,7 +244,12 @@ class ChatTurns:
     async def _store_failure(self, start: TurnStart, reason: str) -> None:
         async with self._session(start.turn_key) as session:
             await ConversationService(session, start.user_id).finish_turn(
-                start.conversation_id, start.claim_token, "", [], error=reason
+                start.conversation_id,
+                start.claim_token,
+                "",
+                [],
+                error=reason,
+                replaces_seq=start.failed_reply_seq,
             )
             if start.turn_key is not None:
                 # A retry with the same key continues this turn (same message, ledgered changes).

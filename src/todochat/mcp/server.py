@@ -23,7 +23,6 @@ from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from todochat.accounts.service import get_user
 from todochat.clock import Clock, system_clock
 from todochat.db.outage import is_outage
 from todochat.db.uow import single_statements, unit_of_work
@@ -90,20 +89,18 @@ def identify_fixed(principal: Principal) -> Identify:
     return identify
 
 
-# Set by BearerAuth on the ASGI scope after verifying the token; tools read it from the request.
-SCOPE_USER_KEY = "todochat.user_id"
+# Set by BearerAuth on the ASGI scope after verifying the token and loading its account.
+SCOPE_PRINCIPAL_KEY = "todochat.principal"
 
 
 async def identify_from_request(session: AsyncSession, ctx: Context) -> Principal:
     """The user whose verified bearer token came with this HTTP request."""
     request = ctx.request_context.request
-    user_id = getattr(request, "scope", {}).get(SCOPE_USER_KEY) if request is not None else None
-    if not isinstance(user_id, uuid.UUID):
+    scope = getattr(request, "scope", {}) if request is not None else {}
+    principal = scope.get(SCOPE_PRINCIPAL_KEY)
+    if not isinstance(principal, Principal):
         raise ToolError("Not authenticated.")
-    user = await get_user(session, user_id)
-    if user is None:
-        raise ToolError("This account no longer exists.")
-    return Principal(user.id, user.time_zone)
+    return principal
 
 
 # ---- result shapes (structured output; also sent as JSON text) ----------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -11,11 +11,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     StringConstraints,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
-from todochat.todos.dates import format_offset, parse_offset
+from todochat.todos.dates import check_due_range, format_offset, parse_offset
 
 Priority = Literal["low", "medium", "high"]
 Status = Literal["all", "pending", "completed"]
@@ -43,6 +46,7 @@ def normalize_tags(tags: list[str]) -> list[str]:
 
 
 Tags = Annotated[list[str], AfterValidator(normalize_tags)]
+DueAt = Annotated[datetime, AfterValidator(check_due_range)]
 ReminderStatus = Literal["pending", "sent", "cancelled"]
 MAX_REMINDERS = 10
 
@@ -126,7 +130,7 @@ class TaskCreate(BaseModel):
     description: Description = ""
     priority: Priority = "medium"
     tags: Tags = Field(default_factory=list)
-    due_at: datetime | None = None
+    due_at: DueAt | None = None
     reminders: Reminders = Field(default_factory=list)
     recurrence: RecurrenceArg = None
 
@@ -141,7 +145,7 @@ class TaskUpdate(BaseModel):
     description: Description | None = None
     priority: Priority | None = None
     tags: Tags | None = None
-    due_at: datetime | None = None
+    due_at: DueAt | None = None
     recurrence: RecurrenceArg = None
     completed: bool | None = None
     reminders: Reminders | None = Field(
@@ -160,6 +164,32 @@ class TaskUpdate(BaseModel):
         return self.model_dump(include=self.model_fields_set - {"reminders"})
 
 
+class _BlankAllowed:
+    """Declares in the JSON schema what TaskFilter does: a blank value (`?priority=`) is
+    accepted and means the parameter was not given."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        return _with_blank(schema)
+
+
+def _with_blank(schema: dict[str, Any]) -> dict[str, Any]:
+    if "enum" in schema:
+        return {**schema, "enum": [*schema["enum"], ""]}
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [_with_blank(option) for option in schema["anyOf"]]}
+    if schema.get("type") == "integer":
+        outer = {key: value for key, value in schema.items() if key in ("default", "title")}
+        inner = {key: value for key, value in schema.items() if key not in outer}
+        return {"anyOf": [inner, {"type": "string", "maxLength": 0}], **outer}
+    return schema
+
+
+BlankAllowed = _BlankAllowed()
+
+
 class TaskFilter(BaseModel):
     """What to list and in which order."""
 
@@ -173,14 +203,14 @@ class TaskFilter(BaseModel):
             return {key: value for key, value in data.items() if value != ""}
         return data
 
-    status: Status = "all"
+    status: Annotated[Status, BlankAllowed] = "all"
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
     tag: str | None = None
-    priority: Priority | None = None
-    due: DueFilter | None = None
-    sort: SortKey = "created"
-    limit: int = Field(default=50, ge=1, le=100)
-    offset: int = Field(default=0, ge=0)
+    priority: Annotated[Priority | None, BlankAllowed] = None
+    due: Annotated[DueFilter | None, BlankAllowed] = None
+    sort: Annotated[SortKey, BlankAllowed] = "created"
+    limit: Annotated[int, Field(ge=1, le=100), BlankAllowed] = 50
+    offset: Annotated[int, Field(ge=0), BlankAllowed] = 0
 
 
 class ReminderRead(BaseModel):

@@ -8,12 +8,11 @@ from todochat.accounts import service as accounts
 from todochat.accounts.models import User
 from todochat.accounts.schemas import Credentials, TokenRead, UserCreate, UserRead
 from todochat.accounts.security import create_access_token
-from todochat.api.deps import AppSettings, Session, TokenUserId
+from todochat.api.deps import AppSettings, ClientAddress, Sessionmaker, TokenUser
 from todochat.api.errors import error_responses
-from todochat.errors import Unauthorized
 
 router = APIRouter(
-    prefix="/api/auth", tags=["auth"], responses=error_responses(400, 401, 409, 413, 422)
+    prefix="/api/auth", tags=["auth"], responses=error_responses(400, 401, 409, 413, 422, 429)
 )
 
 
@@ -30,26 +29,33 @@ def _token_for(user: User, request: Request, settings: AppSettings) -> TokenRead
 
 @router.post("/signup", status_code=status.HTTP_201_CREATED, response_model=TokenRead)
 async def signup(
-    data: UserCreate, session: Session, request: Request, settings: AppSettings
+    data: UserCreate,
+    sessionmaker: Sessionmaker,
+    address: ClientAddress,
+    request: Request,
+    settings: AppSettings,
 ) -> TokenRead:
     """Create an account and log in."""
-    user = await accounts.create_user(session, data)
+    user = await accounts.create_user(sessionmaker, data, address, settings)
     return _token_for(user, request, settings)
 
 
 @router.post("/login", response_model=TokenRead)
 async def login(
-    data: Credentials, session: Session, request: Request, settings: AppSettings
+    data: Credentials,
+    sessionmaker: Sessionmaker,
+    address: ClientAddress,
+    request: Request,
+    settings: AppSettings,
 ) -> TokenRead:
     """Exchange email and password for an access token."""
-    user = await accounts.authenticate(session, str(data.email), data.password)
+    user = await accounts.authenticate(
+        sessionmaker, str(data.email), data.password, address, settings
+    )
     return _token_for(user, request, settings)
 
 
 @router.get("/me", response_model=UserRead)
-async def read_me(user_id: TokenUserId, session: Session) -> User:
+async def read_me(user: TokenUser) -> User:
     """The account the token belongs to."""
-    user = await accounts.get_user(session, user_id)
-    if user is None:
-        raise Unauthorized("This account no longer exists.")
     return user
