@@ -1,7 +1,7 @@
 """Repeating tasks: the task's RRULE, its text and from-completion flag; completed occurrences.
 
 Revision ID: 7e2b9c4d1a06
-Revises: e80f267eaaa8
+Revises: c6f0a93e5d18
 Create Date: 2026-11-29 17:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7e2b9c4d1a06"
-down_revision: str | None = "5b0e1c2d7f40"
+down_revision: str | None = "c6f0a93e5d18"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
