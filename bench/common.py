@@ -32,6 +32,9 @@ ONE_TOOL_MESSAGE = "add a task to buy milk {n}"
 SERVER_ENV = {
     "TODOCHAT_SECRET_KEY": SECRET,
     "TODOCHAT_TURNS_PER_MINUTE": "100000000",
+    # ... nor the per-address signup and login limits (every bench client is 127.0.0.1).
+    "TODOCHAT_SIGNUPS_PER_ADDRESS": "100000000",
+    "TODOCHAT_LOGIN_ATTEMPTS_PER_ADDRESS": "100000000",
     "TODOCHAT_MODEL": "offline",
 }
 

@@ -403,7 +403,11 @@ async def measure(db_url: str, proxy: PgProxy | None, *, turns: int, rounds: int
 
     instrument()
     settings = Settings(
-        database_url=db_url, secret_key=SECRET, turns_per_minute=100_000_000, model="offline"
+        database_url=db_url,
+        secret_key=SECRET,
+        turns_per_minute=100_000_000,
+        signups_per_address=100_000_000,
+        model="offline",
     )
     app = create_app(settings)
     probes: list[Probe] = []

@@ -44,6 +44,7 @@ async def _turns(users: int, turns: int, history: int) -> None:
             database_url=url,
             secret_key=common.SECRET,
             turns_per_minute=100_000_000,
+            signups_per_address=100_000_000,
             model="offline",
             history_max_messages=history,
         )

@@ -52,8 +52,10 @@ async def seed_users(db: str, count: int, prefix: str) -> list[User]:
     conn = await connect(db)
     try:
         rows = await conn.fetch(
-            "INSERT INTO app_user (email, password_hash) "
-            "SELECT $1 || '-' || g || '@bench.example.com', $2 FROM generate_series(1, $3) g RETURNING id",
+            # ASCII addresses: lower() is their canonical form (accounts.service.canonical_email).
+            "INSERT INTO app_user (email, email_canonical, password_hash) "
+            "SELECT e, lower(e), $2 FROM generate_series(1, $3) g, "
+            "LATERAL (SELECT $1 || '-' || g || '@bench.example.com' AS e) address RETURNING id",
             prefix,
             password_hash,
             count,

@@ -21,7 +21,7 @@ from typing import Any
 
 import uvloop
 
-from bench import common, inproc, load
+from bench import common, inproc, load, reminders
 from bench.pgproxy import PgProxy
 
 RESULTS = Path(__file__).with_name("results.json")
@@ -290,6 +290,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                             )
                 finally:
                     server.stop()
+        if "reminders" in args.only:
+            _log("reminders: queue poll vs pending, dispatch latency with 100,000 pending")
+            results["reminders"] = await reminders.measure(db)
     finally:
         await common.drop_database(db)
     results["meta"]["load_average_end"] = common.load_average()
@@ -342,6 +345,20 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         )
     else:
         row("<= 6 DB round trips per turn + 1 per tool call", None, None)
+    rem = results.get("reminders")
+    row(
+        "reminder dispatch p99 <= 2 s (100,000 pending, 1,000 due in one minute)",
+        f"p50 {rem['latency_ms']['p50']} ms, p99 {rem['latency_ms']['p99']} ms, "
+        f"{rem['fired']}/{rem['due_in_one_minute']} fired"
+        if rem
+        else None,
+        rem and rem["latency_ms"]["p99"] <= 2000 and rem["fired"] == rem["due_in_one_minute"],
+    )
+    row(
+        "queue poll at 100,000 pending <= 2 x at 1,000 (p50)",
+        f"x{rem['poll_ratio_100k_to_1k']}" if rem else None,
+        rem and rem["poll_ratio_100k_to_1k"] <= 2,
+    )
     mem = results.get("memory")
     if mem:
         partial = mem["turns"] < 10_000
@@ -447,7 +464,21 @@ def print_table(results: dict[str, Any]) -> None:
         for turns, rss in mem["rss_mb"].items():
             out.append(f"  after {int(turns):>6,} turns: {rss}")
         out.append(f"  growth: {mem['growth_pct_per_worker']} %   errors {mem['errors']}")
-    out.append("\nTargets (issue 8):")
+    rem = results.get("reminders")
+    if rem:
+        out.append(
+            "\nReminders (one `todochat worker`; queue poll = one dequeue finding nothing due):"
+        )
+        for pending, cost in rem["poll_ms_by_pending"].items():
+            out.append(
+                f"  poll with {int(pending):>7,} pending: p50 {cost['p50_ms']} ms, p90 {cost['p90_ms']} ms"
+            )
+        lat = rem["latency_ms"]
+        out.append(
+            f"  {rem['due_in_one_minute']} due in one minute, {rem['pending']:,} pending: "
+            f"scheduled -> fired p50 {lat['p50']} ms, p99 {lat['p99']} ms, max {lat['max']} ms"
+        )
+    out.append("\nTargets (issues 8, 19):")
     for t in results["targets"]:
         out.append(
             f"  [{t['result']:4s}] {t['target']}: {t['measured']}"
@@ -470,8 +501,8 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        default="inproc,server,throughput,memory",
-        help="comma-separated subset of inproc,server,throughput,memory",
+        default="inproc,server,throughput,memory,reminders",
+        help="comma-separated subset of inproc,server,throughput,memory,reminders",
     )
     parser.add_argument(
         "--output", type=Path, default=RESULTS, help="where to write the JSON results"

@@ -37,7 +37,8 @@ from todochat.db.engine import start_embedded
 from todochat.db.migrate import upgrade
 
 CASES = Path(__file__).with_name("cases.json")
-EVAL_DATABASE = "todochat_eval"  # dropped and made anew each run: never the app's own database
+# One per run, dropped afterwards: never the app's own database, never another run's.
+EVAL_DATABASE = f"todochat_eval_{os.getpid()}"
 
 
 @dataclass
@@ -67,19 +68,32 @@ def eval_database_url() -> str:
     return parsed.set(database=EVAL_DATABASE).render_as_string(hide_password=False)
 
 
-async def fresh_database(url: str) -> None:
-    """Create the evaluation database anew, so every run starts from the current schema."""
+async def _admin(url: str) -> asyncpg.Connection:
     parsed = make_url(url)
-    admin = await asyncpg.connect(
+    return await asyncpg.connect(
         user=parsed.username or "postgres",
         password=parsed.password,
         host=parsed.query.get("host") or parsed.host,
         port=parsed.port,
         database="postgres",
     )
+
+
+async def fresh_database(url: str) -> None:
+    """Create the evaluation database anew, so every run starts from the current schema."""
+    admin = await _admin(url)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{EVAL_DATABASE}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{EVAL_DATABASE}"')
+    finally:
+        await admin.close()
+
+
+async def drop_database(url: str) -> None:
+    """Remove the evaluation database once the run is over."""
+    admin = await _admin(url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{EVAL_DATABASE}" WITH (FORCE)')
     finally:
         await admin.close()
 
@@ -188,7 +202,12 @@ async def run(cases: list[dict[str, Any]], database_url: str, concurrency: int) 
     """Every case through the app, a few at a time."""
     await fresh_database(database_url)
     await asyncio.to_thread(upgrade, database_url)
-    settings = Settings(database_url=database_url, model="offline", turns_per_minute=100_000)
+    settings = Settings(
+        database_url=database_url,
+        model="offline",
+        turns_per_minute=100_000,
+        signups_per_address=100_000,
+    )
     app = create_app(settings)
     limit = asyncio.Semaphore(concurrency)
     async with app.router.lifespan_context(app):
@@ -208,7 +227,9 @@ async def run(cases: list[dict[str, Any]], database_url: str, concurrency: int) 
                     except httpx.HTTPError as error:
                         return Outcome(case, problems=[f"HTTP error: {error!r}"])
 
-            return await asyncio.gather(*(guarded(case) for case in cases))
+            outcomes = await asyncio.gather(*(guarded(case) for case in cases))
+    await drop_database(database_url)
+    return outcomes
 
 
 def report(outcomes: list[Outcome], verbose: bool) -> float:

@@ -110,8 +110,19 @@ def empty_database_url(server_url: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    """Settings pointing at the session database, with a fixed signing key."""
-    return Settings(database_url=database_url, secret_key=TEST_SECRET)
+    """Settings pointing at the session database, with a fixed signing key.
+
+    The in-process app fires no reminders: tests that fire them run worker processes (or the
+    dispatcher itself), so they know exactly which dispatchers are at work.
+    """
+    return Settings(
+        database_url=database_url,
+        secret_key=TEST_SECRET,
+        reminder_worker=False,
+        # Every in-process request comes from 127.0.0.1, and tests sign up users freely.
+        login_attempts_per_address=100_000_000,
+        signups_per_address=100_000_000,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,12 @@ from pathlib import Path
 import httpx
 
 TODOCHAT = str(Path(sys.executable).parent / "todochat")
+# Every test connects from 127.0.0.1 and signs up users freely: the per-address abuse limits
+# are lifted unless a test sets them (tests/security does, on a database of its own).
+UNLIMITED_ADDRESS = {
+    "TODOCHAT_LOGIN_ATTEMPTS_PER_ADDRESS": "100000000",
+    "TODOCHAT_SIGNUPS_PER_ADDRESS": "100000000",
+}
 
 
 def free_port() -> int:
@@ -53,7 +59,12 @@ def start_server(
     """Start a server and return once /readyz answers 200 (or raise with its log)."""
     port = port or free_port()
     log = log_dir / f"serve-{port}.log"
-    full_env = {**os.environ, "TODOCHAT_SECRET_KEY": "x" * 48, **(env or {})}
+    full_env = {
+        **os.environ,
+        "TODOCHAT_SECRET_KEY": "x" * 48,
+        **UNLIMITED_ADDRESS,
+        **(env or {}),
+    }
     full_env = {key: value for key, value in full_env.items() if value is not None}
     if env is not None and "DATABASE_URL" not in env:
         full_env.pop("DATABASE_URL", None)

@@ -106,6 +106,7 @@ _IMPLIED_STATUS = {
     "complete_task": "completed",
     "delete_task": "deleted",
     "update_task": "updated",
+    "skip_occurrence": "skipped",
 }
 
 

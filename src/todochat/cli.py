@@ -13,6 +13,7 @@ import typer
 
 from todochat import __version__
 from todochat.config import SettingError, Settings, get_settings
+from todochat.logs import configure_logging
 
 app = typer.Typer(help="todochat: a todo list you manage by talking to it.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
@@ -88,6 +89,8 @@ def serve(
     from todochat.agent.models import base_url_hint, check_model
     from todochat.db.check import check_port
     from todochat.db.migrate import upgrade
+    from todochat.lifecycle import Server
+    from todochat.serving import MAX_HEADER_BYTES, HttpProtocol
 
     # Everything that can be wrong in the settings is found before the first migration runs.
     with settings_checked():
@@ -95,6 +98,7 @@ def serve(
         check_model(settings)
         check_port(host, port)
         url = database_url_checked(settings)
+    configure_logging(settings.log_format, settings.log_level)
     if hint := base_url_hint(settings):
         typer.echo(f"todochat: {hint}", err=True)
     upgrade(url)
@@ -107,9 +111,18 @@ def serve(
         host=host,
         port=port,
         timeout_graceful_shutdown=30,
-        log_level="info",
+        # Slow and idle clients (issue 12): headers due within a deadline (HttpProtocol), idle
+        # keep-alive connections closed, and past max_connections a quick 503.
+        http=HttpProtocol,
+        timeout_keep_alive=settings.keep_alive_seconds,
+        limit_concurrency=settings.max_connections,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        # The application owns logging (todochat.logs): uvicorn's records go to the root logger.
+        log_config=None,
+        log_level=settings.log_level.lower(),
         access_log=access_log,
     )
+    _raise_open_file_limit()
     if workers > 1:
         from todochat.serving import serve_workers
 
@@ -121,11 +134,41 @@ def serve(
     # uvicorn re-raises SIGTERM after its graceful shutdown; exiting normally instead lets
     # atexit hooks run, which is how the embedded PostgreSQL is stopped with the last server.
     signal.signal(signal.SIGTERM, _exit_quietly)
-    server = uvicorn.Server(config)
+    server = Server(config)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is a normal way to stop: exit 0
         server.run()
     if not server.started:
         raise typer.Exit(STARTUP_FAILURE)
+
+
+def _raise_open_file_limit() -> None:
+    """Allow as many open files as the system lets this user: each client is one, and the
+    usual soft limit of 1,024 is lower than max_connections plus the database pool."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 65536 if hard == resource.RLIM_INFINITY else hard
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+@app.command()
+def worker() -> None:
+    """Fire reminders without serving HTTP (`serve` does it too unless TODOCHAT_REMINDER_WORKER=false)."""
+    import asyncio
+
+    from todochat.db.migrate import upgrade
+    from todochat.notify.worker import serve_worker
+
+    with settings_checked():
+        settings = get_settings()
+        url = database_url_checked(settings)
+    configure_logging(settings.log_format, settings.log_level)
+    upgrade(url)
+    asyncio.run(serve_worker(settings, url))
 
 
 def _exit_quietly(signum: int, frame: object) -> None:
@@ -166,7 +209,9 @@ def mcp(
 
     # stdout carries the MCP protocol: everything human goes to stderr.
     with settings_checked():
-        url = database_url_checked(get_settings(), schema_head=head_revision())
+        settings = get_settings()
+        url = database_url_checked(settings, schema_head=head_revision())
+    configure_logging(settings.log_format, settings.log_level)
     try:
         anyio.run(serve_stdio, url, user)
     except LookupError as error:

@@ -10,6 +10,8 @@ import platformdirs
 from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from todochat.logs import LogFormat, LogLevel
+
 
 class SettingError(ValueError):
     """A setting todochat cannot start with; the message is one line naming it and the fix."""
@@ -49,6 +51,15 @@ class Settings(BaseSettings):
             "of turn_claim_seconds if less); must stay under two thirds of turn_claim_seconds."
         ),
     )
+    database_connect_timeout: float = Field(
+        default=5.0, gt=0, description="Seconds to open a database connection before a 503."
+    )
+    database_command_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a database statement may take before a 503."
+    )
+    readiness_timeout: float = Field(
+        default=2.0, gt=0, description="Seconds /readyz waits for the database before saying 503."
+    )
     data_dir: Path = Field(default_factory=default_data_dir)
 
     secret_key: str | None = Field(default=None, min_length=32)
@@ -80,6 +91,51 @@ class Settings(BaseSettings):
         description="A streamed turn sends a keep-alive comment this often while the model thinks.",
     )
     idempotency_hours: int = 24
+    # Authentication abuse, counted in PostgreSQL per window (shared by every instance). A login
+    # that succeeds does not use up its account's budget; every attempt uses its address's.
+    auth_window_seconds: int = Field(
+        default=300, ge=1, le=3600, description="Length of the login/signup counting window."
+    )
+    login_attempts_per_account: int = Field(default=10, ge=1)
+    login_attempts_per_address: int = Field(default=50, ge=1)
+    signups_per_address: int = Field(default=10, ge=1)
+
+    max_connections: int = Field(
+        default=1000,
+        ge=1,
+        description="Open connections (and requests) per worker beyond which requests get 503.",
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Seconds a client has to send a request's headers."
+    )
+    keep_alive_seconds: int = Field(
+        default=5, ge=1, description="Seconds an idle keep-alive connection stays open."
+    )
+
+    log_format: LogFormat = Field(
+        default="plain", description="'plain' lines, or 'json': one JSON object per line."
+    )
+    log_level: LogLevel = "INFO"
+
+    reminder_worker: bool = Field(
+        default=True,
+        description="Fire reminders inside `todochat serve` (off: run `todochat worker` apart).",
+    )
+    reminder_hooks: list[str] = Field(
+        default_factory=list,
+        description="Extra functions ('package.module:function') called for every fired reminder.",
+    )
+    reminder_heartbeat_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A reminder job whose worker is silent this long is taken over by another.",
+    )
+    reminder_concurrency: int = Field(
+        default=20, ge=20, description="Reminder jobs one worker runs at once."
+    )
+    events_keepalive_seconds: float = Field(
+        default=15.0, gt=0, description="Idle seconds before an event stream sends a keep-alive."
+    )
 
     mcp_allowed_hosts: list[str] = Field(
         default_factory=list,

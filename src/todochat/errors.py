@@ -50,6 +50,13 @@ class Unauthorized(TodochatError):
     code = "unauthorized"
 
 
+class AccountGone(Unauthorized):
+    """A valid token for an account that has been deleted: refused on every surface alike."""
+
+    def __init__(self) -> None:
+        super().__init__("This account no longer exists.")
+
+
 class Forbidden(TodochatError):
     """Valid credentials for someone else."""
 
@@ -124,3 +131,20 @@ class TooManySteps(ModelUnavailable):
     """The request needed more agent steps than allowed: the same request would fail again."""
 
     code = "too_many_steps"
+
+
+class DatabaseUnavailable(TodochatError):
+    """PostgreSQL could not be reached or stopped answering; the request may be retried."""
+
+    status_code = 503
+    code = "database_unavailable"
+    retry_after = 2
+
+    def __init__(
+        self,
+        message: str = "The database is unreachable right now; try again in a few seconds.",
+        conversation_id: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        # A turn may have created the conversation: the client retries in it.
+        self.conversation_id = conversation_id

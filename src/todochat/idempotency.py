@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     delete,
     func,
+    literal,
     select,
     update,
 )
@@ -29,9 +30,10 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
+from todochat.accounts.models import User
 from todochat.db.base import Base
 from todochat.db.uow import unit_of_work
-from todochat.errors import Conflict, InvalidInput
+from todochat.errors import AccountGone, Conflict, InvalidInput
 from todochat.mcp.ledger import ToolCallRecord
 
 MAX_KEY_LENGTH = 200
@@ -129,13 +131,18 @@ class IdempotencyStore:
 
     async def _claim(self, session: AsyncSession, key: str, fingerprint: str) -> Claim | Replay:
         await self._purge_expired(session)
+        # Inserted only while the account exists: a deleted account's token gets 401, not an
+        # integrity error (its keys went with it).
         inserted = await session.scalar(
             insert(IdempotencyRecord)
-            .values(
-                user_id=self.user_id,
-                key=key,
-                request_hash=fingerprint,
-                locked_until=func.now() + self.lock,
+            .from_select(
+                ["user_id", "key", "request_hash", "locked_until"],
+                select(
+                    User.id,
+                    literal(key, String()),
+                    literal(fingerprint, String()),
+                    func.now() + self.lock,
+                ).where(User.id == self.user_id),
             )
             .on_conflict_do_nothing()
             .returning(IdempotencyRecord.key)
@@ -149,7 +156,13 @@ class IdempotencyStore:
                 .where(IdempotencyRecord.user_id == self.user_id, IdempotencyRecord.key == key)
                 .with_for_update()
             )
-        ).one()
+        ).one_or_none()
+        if record is None:
+            # Not inserted and not there: the account is gone (or another request purged the
+            # expired record in between; a retry then starts afresh).
+            if await session.get(User, self.user_id) is None:
+                raise AccountGone()
+            raise KeyInUse()
         if record.request_hash != fingerprint:
             raise InvalidInput(
                 "This Idempotency-Key was already used for a different request; use a new key."

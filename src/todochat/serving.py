@@ -15,6 +15,7 @@ supervisor dies shuts itself down, so no orphan keeps serving old code on the po
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import multiprocessing
 import os
@@ -25,13 +26,89 @@ import threading
 import time
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
+from typing import Any
 
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from todochat.config import get_settings
+from todochat.lifecycle import Server
+from todochat.logs import configure_logging
 
 log = logging.getLogger("uvicorn.error")
 
 MAX_BACKOFF_SECONDS = 30.0
+MAX_HEADER_BYTES = 64 * 1024
+_TIMED_OUT = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+_TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\n"
+    b"connection: close\r\n\r\n"
+)
+
+
+class HttpProtocol(HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol with what it lacks: a deadline and a size limit for request
+    headers. A client that connects and sends nothing, or trickles its headers, is answered
+    408 and disconnected after TODOCHAT_HEADER_TIMEOUT_SECONDS instead of holding a socket
+    (and a file descriptor) for ever; headers over 64 KiB get 431."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_timeout = get_settings().header_timeout_seconds
+        self._header_deadline: asyncio.TimerHandle | None = None
+        self._header_bytes = 0
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """A new connection: its first request's headers are due within the deadline."""
+        super().connection_made(transport)
+        self._await_headers()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """The connection is gone: no deadline."""
+        self._headers_arrived()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        """Parse; refuse headers that grow past the limit."""
+        super().data_received(data)
+        if self._header_deadline is not None:
+            self._header_bytes += len(data)
+            if self._header_bytes > MAX_HEADER_BYTES:
+                self._refuse(_TOO_LARGE)
+
+    def on_message_begin(self) -> None:
+        """A request starts (a keep-alive connection's next one too): its headers are due."""
+        super().on_message_begin()
+        self._await_headers()
+
+    def on_headers_complete(self) -> None:
+        """The headers arrived in time."""
+        self._headers_arrived()
+        super().on_headers_complete()
+
+    def _await_headers(self) -> None:
+        if self._header_deadline is None:
+            self._header_bytes = 0
+            self._header_deadline = self.loop.call_later(self._header_timeout, self._too_slow)
+
+    def _headers_arrived(self) -> None:
+        if self._header_deadline is not None:
+            self._header_deadline.cancel()
+            self._header_deadline = None
+
+    def _too_slow(self) -> None:
+        self._header_deadline = None
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._await_headers()  # still answering the previous request: wait for it
+            return
+        self._refuse(_TIMED_OUT)
+
+    def _refuse(self, response: bytes) -> None:
+        self._headers_arrived()
+        if not self.transport.is_closing():
+            self.transport.write(response)
+            self.transport.close()
 
 
 def serve_workers(config: uvicorn.Config, workers: int, grace_seconds: float) -> int:
@@ -61,6 +138,8 @@ def _listening_socket(host: str, port: int, *, shared: bool) -> socket.socket:
 def _worker(config: uvicorn.Config) -> None:
     """One worker process: its own socket on the shared port, then uvicorn until told to stop."""
     config.configure_logging()
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_stop_with, args=(parent.sentinel,), daemon=True).start()
@@ -69,7 +148,7 @@ def _worker(config: uvicorn.Config) -> None:
     except OSError as error:
         log.error("cannot listen on %s:%s: %s", config.host, config.port, error)
         sys.exit(STARTUP_FAILURE)
-    uvicorn.Server(config).run(sockets=[sock])
+    Server(config).run(sockets=[sock])
 
 
 def _stop_with(parent_sentinel: int) -> None:

@@ -38,6 +38,7 @@ async def test_create_and_read_a_task(client: httpx.AsyncClient, account: Accoun
     assert task["tags"] == ["home", "errands"]
     assert task["due_at"] == "2030-01-02T17:00:00Z"
     assert task["completed"] is False and task["completed_at"] is None
+    assert task["recurrence"] is None
     assert set(task) == {
         "id",
         "title",
@@ -47,9 +48,12 @@ async def test_create_and_read_a_task(client: httpx.AsyncClient, account: Accoun
         "priority",
         "tags",
         "due_at",
+        "recurrence",
         "created_at",
         "updated_at",
+        "reminders",
     }
+    assert task["reminders"] == []
     fetched = await client.get(account.url(f"/tasks/{task['id']}"), headers=account.headers)
     assert fetched.json() == task
 

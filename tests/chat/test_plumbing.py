@@ -84,6 +84,7 @@ async def test_scripted_tool_call_reaches_the_tools_and_the_database(
         "complete_task",
         "delete_task",
         "list_tasks",
+        "skip_occurrence",
         "update_task",
     ]
     assert first.system_instructions is not None

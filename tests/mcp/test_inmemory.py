@@ -299,8 +299,26 @@ BAD_CALLS: list[tuple[str, Arguments, str]] = [
     (
         "update_task",
         lambda own, other: {"task_id": own},
-        "Nothing to change: give a title, description, priority, tags or due.",
+        "Nothing to change: give a title, description, priority, tags, due, reminders or recurrence.",
     ),
+    (
+        "add_task",
+        lambda own, other: {"title": "x", "recurrence": "now and then"},
+        "recurrence: I can't read 'now and then' as a repeat rule. Try 'every monday', "
+        "'every weekday at 9am', 'every 2 weeks', 'every month on the 1st', "
+        "'every last friday of the month' or an RRULE like FREQ=WEEKLY;BYDAY=MO.",
+    ),
+    (
+        "update_task",
+        lambda own, other: {"task_id": own, "title": "new", "recurrence": "FREQ=WEEKLY;BYDAY=XX"},
+        "recurrence: invalid 'BYDAY': XX.",
+    ),
+    (
+        "skip_occurrence",
+        lambda own, other: {"task_id": own},
+        "Task {own} does not repeat: there is no occurrence to skip.",
+    ),
+    ("skip_occurrence", lambda own, other: {"task_id": other}, "Task {other} not found."),
     (
         "update_task",
         lambda own, other: {"task_id": own, "title": ""},
@@ -348,7 +366,9 @@ async def test_bad_input_is_a_tool_error_and_changes_nothing(
     other = await add_task(client, bob, title="Bob's secret", due_at="2030-01-01T10:00:00Z")
     async with connect(alice, "UTC") as mcp:
         message = error(await mcp.call_tool(tool, arguments(own["id"], other["id"])))
-    assert message == f"Error executing tool {tool}: " + expected.format(other=other["id"])
+    assert message == f"Error executing tool {tool}: " + expected.format(
+        own=own["id"], other=other["id"]
+    )
     assert "Bob" not in message
     assert await rest_tasks(client, alice) == [own]
     assert await rest_tasks(client, bob) == [other]
@@ -380,3 +400,50 @@ async def test_no_bound_user_is_a_tool_error(
             message = error(await mcp.call_tool(tool, arguments))
             assert message == f"Error executing tool {tool}: No user is bound to this MCP session."
     assert await task_count() == before
+
+
+async def test_repeating_task_through_the_tools(
+    client: httpx.AsyncClient, connect: Connect
+) -> None:
+    alice = await signup(client, time_zone="Europe/Paris")
+    async with connect(alice, "Europe/Paris") as mcp:
+        added = ok(
+            await mcp.call_tool(
+                "add_task",
+                {
+                    "title": "Water the plants",
+                    "due": "2030-01-07T09:00",
+                    "recurrence": "every monday",
+                },
+            )
+        )
+        assert added["task"]["recurrence"] == {
+            "rule": "FREQ=WEEKLY;BYDAY=MO",
+            "text": "every Monday",
+            "from_completion": False,
+        }
+        task_id = added["task_id"]
+        done = ok(await mcp.call_tool("complete_task", {"task_id": task_id}))
+        [stored] = await rest_tasks(client, alice)
+        assert done == {
+            "task_id": task_id,
+            "status": "completed",
+            "title": "Water the plants",
+            "task": stored,
+            "next_due": "2030-01-14T08:00:00Z",
+        }
+        assert stored["completed"] is False and stored["due_at"] == "2030-01-14T08:00:00Z"
+
+        skipped = ok(await mcp.call_tool("skip_occurrence", {"task_id": task_id}))
+        assert (skipped["status"], skipped["next_due"]) == ("skipped", "2030-01-21T08:00:00Z")
+
+        changed = ok(
+            await mcp.call_tool("update_task", {"task_id": task_id, "recurrence": "every 2 weeks"})
+        )
+        assert changed["task"]["recurrence"]["text"] == "every 2 weeks"
+        assert changed["task"]["due_at"] == "2030-01-21T08:00:00Z"
+
+        stopped = ok(await mcp.call_tool("update_task", {"task_id": task_id, "recurrence": ""}))
+        assert stopped["task"]["recurrence"] is None
+        final = ok(await mcp.call_tool("complete_task", {"task_id": task_id}))
+        assert final["task"]["completed"] is True and "next_due" not in final

@@ -93,9 +93,16 @@ async def test_list_tools_matches_the_snapshot(
         )
 
 
-async def test_the_five_tools_exist(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_the_task_tools_exist(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     names = [tool["name"] for tool in await listed_tools(sessionmaker)]
-    assert names == ["add_task", "complete_task", "delete_task", "list_tasks", "update_task"]
+    assert names == [
+        "add_task",
+        "complete_task",
+        "delete_task",
+        "list_tasks",
+        "skip_occurrence",
+        "update_task",
+    ]
 
 
 async def test_no_tool_lets_the_caller_name_a_user(

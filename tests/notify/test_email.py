@@ -2,52 +2,16 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import uuid
-from collections.abc import Iterator
-from email.message import EmailMessage
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.factories import signup
+from tests.notify.conftest import Inbox
 from tests.servers import free_port
 from todochat.notify.email import EmailSender, SmtpServer
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message it accepts (or refusing them all)."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[Envelope, EmailMessage]] = []
-        self.refuse = False
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        if self.refuse:
-            return "451 Try again later"
-        assert isinstance(envelope.content, bytes)
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append((envelope, parsed))
-        return "250 OK"
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    """A local SMTP server for the test, and its port."""
-    handler = Inbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
-
 
 TASK = {
     "id": 4,

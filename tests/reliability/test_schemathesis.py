@@ -38,8 +38,8 @@ CHECKS = [
 EXAMPLES = 25
 # A chat turn runs the agent: fewer examples keep the run bounded (and under the rate limit).
 CHAT_EXAMPLES = 12
-# About 6 s per operation on a busy 2-core machine (29 operations).
-BUDGET_SECONDS = 180
+# About 6 s per operation on a busy 2-core machine (30 operations).
+BUDGET_SECONDS = 200
 
 
 def _fresh_user(base_url: str) -> tuple[str, dict[str, str]]:
@@ -82,6 +82,8 @@ def test_every_operation_conforms_to_the_schema(server: Server) -> None:
     for result in schema.get_all_operations():
         assert isinstance(result, Ok), result
         operation = result.ok()
+        if operation.path.endswith("/events"):
+            continue  # an endless stream: each request would only end at its timeout (tests/notify)
         # A user per operation: chat operations each stay well inside the per-minute limit.
         user_id, auth = _fresh_user(server.base_url)
         try:
@@ -89,6 +91,6 @@ def test_every_operation_conforms_to_the_schema(server: Server) -> None:
         except (Exception, BaseExceptionGroup) as error:  # schemathesis's FailureGroup
             failures.append(f"{operation.label}: {error}")
         tested += 1
-    assert tested == 29
+    assert tested == 30
     assert not failures, "\n\n".join(failures)
     assert time.monotonic() - started < BUDGET_SECONDS

@@ -28,6 +28,7 @@ from playwright.sync_api import (
 )
 
 from tests.conftest import require_tool
+from tests.servers import UNLIMITED_ADDRESS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -84,7 +85,12 @@ def base_url(request: pytest.FixtureRequest, output_dir: Path) -> Iterator[str]:
     database_url = request.getfixturevalue("database_url")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DATABASE_URL": database_url, "TODOCHAT_MODEL": "offline"}
+    env = {
+        **os.environ,
+        **UNLIMITED_ADDRESS,
+        "DATABASE_URL": database_url,
+        "TODOCHAT_MODEL": "offline",
+    }
     todochat = Path(sys.executable).with_name("todochat")
     log_path = output_dir / "server.log"
     with log_path.open("wb") as log:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Index, String, Text, func, text
+from sqlalchemy import String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from todochat.db.base import Base, Timestamped
@@ -14,10 +14,12 @@ class User(Timestamped, Base):
     """A person with a todo list."""
 
     __tablename__ = "app_user"
-    __table_args__ = (Index("uq_app_user_email_lower", func.lower(text("email")), unique=True),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, server_default=func.gen_random_uuid())
+    # As the person wrote it (email-validator's normalised form), for display.
     email: Mapped[str] = mapped_column(String(320))
+    # The identity: canonical_email(email), computed in Python by signup and login alike.
+    email_canonical: Mapped[str] = mapped_column(Text, unique=True)
     name: Mapped[str] = mapped_column(String(100), server_default="")
     password_hash: Mapped[str] = mapped_column(Text)
     time_zone: Mapped[str] = mapped_column(String(64), server_default="UTC")

@@ -28,17 +28,20 @@ TOOL_LIMIT_MESSAGE = "Tool call limit for this turn reached: answer the user wit
 
 
 @dataclass
-class _Budget:
+class ToolBudget:
+    """The tool calls a turn may still make, and how many it has made."""
+
     remaining: int
+    called: int = 0
 
 
-_budget: ContextVar[_Budget | None] = ContextVar("todochat_tool_budget", default=None)
+_budget: ContextVar[ToolBudget | None] = ContextVar("todochat_tool_budget", default=None)
 
 
 @contextmanager
-def tool_budget(max_calls: int) -> Iterator[None]:
-    """Allow at most `max_calls` tool calls in this turn (the block and the tasks it starts)."""
-    token = _budget.set(_Budget(max_calls))
+def tool_budget(budget: ToolBudget) -> Iterator[None]:
+    """Spend `budget` on the tool calls of this block (and of the tasks it starts)."""
+    token = _budget.set(budget)
     try:
         yield
     finally:
@@ -116,6 +119,7 @@ class InProcessMCP(AgentMCPServer):
                 return CallToolResult(
                     content=[TextContent(type="text", text=TOOL_LIMIT_MESSAGE)], is_error=True
                 )
+            budget.called += 1
         with phase("tools"):
             return await self._shared.client.call_tool(tool_name, arguments or {})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -10,6 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -17,14 +19,16 @@ from todochat import __version__
 from todochat.accounts.service import shared_secret_key
 from todochat.agent.bridge import InProcessClient
 from todochat.agent.models import build_model, close_model
-from todochat.api.docs import install_docs
+from todochat.api.docs import DOCS_PATHS, install_docs
 from todochat.api.errors import install_error_handlers
+from todochat.api.headers import SecurityHeaders
 from todochat.api.limits import BodySizeLimit, ServerTiming
 from todochat.api.routes import (
     auth,
     calendar,
     chat,
     conversations,
+    events,
     health,
     limits,
     notifications,
@@ -32,12 +36,16 @@ from todochat.api.routes import (
     webhooks,
 )
 from todochat.chat.turn import ChatTurns
+from todochat.clock import Clock, system_clock
 from todochat.config import Settings, get_settings
 from todochat.db.engine import create_engine, create_sessionmaker
 from todochat.db.migrate import head_revision
 from todochat.db.uow import unit_of_work
 from todochat.mcp.http import mcp_http_app
 from todochat.mcp.server import build_mcp, identify_bound, identify_from_request
+from todochat.notify.channels import reminder_channels
+from todochat.notify.events import EventHub
+from todochat.notify.worker import run_reminder_worker
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
@@ -45,6 +53,7 @@ WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 def create_app(
     settings: Settings | None = None,
     sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+    clock: Clock = system_clock,
 ) -> FastAPI:
     """Build the app; without a sessionmaker it connects to settings.database_url at startup."""
     settings = settings or get_settings()
@@ -64,18 +73,19 @@ def create_app(
                 maker = create_sessionmaker(engine)
             app.state.sessionmaker = maker
             app.state.secret_key = settings.secret_key or await _load_secret_key(maker)
-            app.state.mcp = build_mcp(maker, identify_from_request)
+            app.state.mcp = build_mcp(maker, identify_from_request, clock=clock)
             mcp_app.app = mcp_http_app(
-                app.state.mcp, lambda: app.state.secret_key, settings.mcp_allowed_hosts
+                app.state.mcp, lambda: app.state.secret_key, maker, settings.mcp_allowed_hosts
             )
             await stack.enter_async_context(app.state.mcp.session_manager.run())
             model = build_model(settings)
             # A remote model holds an HTTP connection pool: closed at shutdown, after the drain.
             stack.push_async_callback(close_model, model)
             in_process = await stack.enter_async_context(
-                InProcessClient(build_mcp(maker, identify_bound))
+                InProcessClient(build_mcp(maker, identify_bound, clock=clock))
             )
             app.state.turns = ChatTurns(maker, settings, model, in_process)
+            await stack.enter_async_context(_reminders(app, settings, maker))
             yield
             # Shutdown: uvicorn has stopped accepting requests and finished the ones in flight;
             # streamed turns whose client left may still be running — let them finish.
@@ -90,11 +100,13 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.clock = clock
     app.state.schema_head = head_revision()
     install_error_handlers(app)
     install_docs(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(ServerTiming)
+    app.add_middleware(SecurityHeaders, docs_paths=DOCS_PATHS)
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(tasks.router)
@@ -105,6 +117,7 @@ def create_app(
     app.include_router(calendar.feed_router)
     app.include_router(notifications.router)
     app.include_router(limits.router)
+    app.include_router(events.router)
     # The MCP server needs the sessionmaker, known only once the lifespan starts.
     mcp_app = _Deferred()
     app.mount("/mcp", mcp_app, name="mcp")
@@ -116,6 +129,33 @@ def create_app(
     if WEB_DIR.is_dir():
         app.mount("/", StaticFiles(directory=WEB_DIR, html=True), name="web")
     return app
+
+
+@asynccontextmanager
+async def _reminders(
+    app: FastAPI, settings: Settings, maker: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[None]:
+    """The event listener (always) and the reminder worker (unless turned off) of this process."""
+    database_url = settings.database_url or _url_of(maker)
+    app.state.events = EventHub(database_url, maker)
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(app.state.events.run(stop))]
+    if settings.reminder_worker:
+        channels = reminder_channels(settings, maker)
+        tasks.append(
+            asyncio.create_task(run_reminder_worker(settings, database_url, maker, channels, stop))
+        )
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _url_of(maker: async_sessionmaker[AsyncSession]) -> str:
+    """The database URL a sessionmaker connects to."""
+    url: URL = maker.kw["bind"].url
+    return url.render_as_string(hide_password=False)
 
 
 async def _load_secret_key(maker: async_sessionmaker[AsyncSession]) -> str:

@@ -15,8 +15,9 @@ from todochat.accounts.security import read_access_token
 from todochat.accounts.service import get_user
 from todochat.config import Settings
 from todochat.db.uow import single_statements, unit_of_work
-from todochat.errors import Forbidden, InvalidInput, Unauthorized
+from todochat.errors import AccountGone, Forbidden, InvalidInput, Unauthorized
 from todochat.notify.calendar import CalendarService
+from todochat.notify.events import EventHub
 from todochat.notify.webhooks import WebhookService
 from todochat.timing import phase
 from todochat.todos.service import TaskService
@@ -42,7 +43,19 @@ async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def request_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    """The sessionmaker, for routes that open their own units of work."""
+    return app_sessionmaker(request)
+
+
+async def client_address(request: Request) -> str:
+    """The client's IP address (uvicorn takes it from X-Forwarded-For only from trusted proxies)."""
+    return request.client.host if request.client else "unknown"
+
+
 AppSettings = Annotated[Settings, Depends(app_settings)]
+Sessionmaker = Annotated[async_sessionmaker[AsyncSession], Depends(request_sessionmaker)]
+ClientAddress = Annotated[str, Depends(client_address)]
 Session = Annotated[AsyncSession, Depends(db_session, scope="function")]
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
@@ -71,40 +84,57 @@ async def path_user_id(user_id: str, token_user: TokenUserId) -> uuid.UUID:
 OwnerId = Annotated[uuid.UUID, Depends(path_user_id)]
 
 
-async def current_user(user_id: OwnerId, request: Request) -> User:
-    """The authenticated owner of the path, loaded from the database (one round trip)."""
+async def _existing_user(request: Request, user_id: uuid.UUID) -> User:
+    """The token's user, loaded (one round trip); 401 if the account has been deleted.
+
+    The one check that a valid token still names an account; a chat turn makes the same check
+    in its first statement instead (chat/statements.py), and MCP over HTTP in its BearerAuth.
+    """
     with phase("auth"):
         async with single_statements(app_sessionmaker(request)) as session:
             user = await get_user(session, user_id)
     if user is None:
-        raise Unauthorized("This account no longer exists.")
+        raise AccountGone()
     return user
 
 
+async def token_user(user_id: TokenUserId, request: Request) -> User:
+    """The account the bearer token names."""
+    return await _existing_user(request, user_id)
+
+
+async def current_user(user_id: OwnerId, request: Request) -> User:
+    """The authenticated owner of the path."""
+    return await _existing_user(request, user_id)
+
+
+TokenUser = Annotated[User, Depends(token_user)]
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-async def task_service(user: CurrentUser, session: Session) -> TaskService:
+async def task_service(user: CurrentUser, session: Session, request: Request) -> TaskService:
     """The task rules bound to the authenticated user."""
-    return TaskService(session, user.id, user.time_zone)
+    return TaskService(session, user.id, user.time_zone, request.app.state.clock)
 
 
 Tasks = Annotated[TaskService, Depends(task_service)]
 
 
 async def webhook_service(
-    user_id: OwnerId, session: Session, settings: AppSettings
+    user: CurrentUser, session: Session, settings: AppSettings
 ) -> WebhookService:
     """The webhook rules bound to the authenticated user."""
-    return WebhookService(session, user_id, settings.webhook_allow_private)
+    return WebhookService(session, user.id, settings.webhook_allow_private)
 
 
 Webhooks = Annotated[WebhookService, Depends(webhook_service)]
 
 
-async def calendar_service(user_id: OwnerId, session: Session, request: Request) -> CalendarService:
+async def calendar_service(
+    user: CurrentUser, session: Session, request: Request
+) -> CalendarService:
     """The calendar feed of the authenticated user."""
-    return CalendarService(session, user_id, request.app.state.secret_key)
+    return CalendarService(session, user.id, request.app.state.secret_key)
 
 
 Calendars = Annotated[CalendarService, Depends(calendar_service)]
@@ -117,3 +147,11 @@ IdempotencyKey = Annotated[
         "the first answer and changes nothing twice (keys are kept 24 h).",
     ),
 ]
+
+
+async def event_hub(request: Request) -> EventHub:
+    """This process's reminder listener, which event streams subscribe to."""
+    return request.app.state.events  # type: ignore[no-any-return]
+
+
+Events = Annotated[EventHub, Depends(event_hub)]

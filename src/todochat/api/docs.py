@@ -18,6 +18,8 @@ from fastapi.staticfiles import StaticFiles
 # swagger-ui-bundle's 4.x cannot) and ReDoc as package data.
 ASSETS = Path(str(files("fastapi_offline") / "static"))
 ASSETS_URL = "/docs-assets"
+# The pages that start themselves with an inline script (the security headers allow exactly it).
+DOCS_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
 
 
 def install_docs(app: FastAPI) -> None:

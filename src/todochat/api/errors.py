@@ -6,6 +6,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -14,7 +15,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
-from todochat.errors import ModelUnavailable, RateLimited, TodochatError
+from todochat.db.outage import is_outage
+from todochat.errors import DatabaseUnavailable, TodochatError
 
 log = logging.getLogger(__name__)
 
@@ -74,17 +76,36 @@ def describe_validation(errors: list[Any]) -> str:
     return "; ".join(parts) or "Invalid request."
 
 
+def _unreadable_json(error: HTTPException) -> str | None:
+    """Why a body is syntactically JSON yet cannot be read, or None for any other HTTP error.
+
+    FastAPI answers 400 "There was an error parsing the body" for whatever `json.loads` raises
+    besides a syntax error: an integer beyond Python's 4300-digit limit (ValueError) or nesting
+    deeper than the parser's recursion limit (RecursionError). Both are malformed input (422);
+    a body that is not UTF-8 (UnicodeDecodeError, also a ValueError) stays 400.
+    """
+    cause = error.__cause__
+    if error.status_code != 400 or isinstance(cause, UnicodeDecodeError):
+        return None
+    if isinstance(cause, RecursionError):
+        return "The request body is nested too deeply to read."
+    if isinstance(cause, ValueError):
+        # json.loads refuses integers of more than sys.get_int_max_str_digits() digits.
+        return "The request body holds a number too long to read (numbers must fit in 64 bits)."
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that give every error the same shape."""
 
     @app.exception_handler(TodochatError)
     async def domain_error(request: Request, error: TodochatError) -> JSONResponse:
-        headers = (
-            {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
-        )
+        retry_after = getattr(error, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
         body: dict[str, Any] = error_body(error.code, error.message)
-        if isinstance(error, ModelUnavailable) and error.conversation_id is not None:
-            body["conversation_id"] = error.conversation_id
+        conversation_id = getattr(error, "conversation_id", None)
+        if conversation_id is not None:
+            body["conversation_id"] = conversation_id
         return JSONResponse(body, error.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
@@ -95,6 +116,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        unreadable = _unreadable_json(error)
+        if unreadable is not None:
+            return JSONResponse(error_body("validation_error", unreadable), 422)
         code = _HTTP_CODES.get(error.status_code, "error")
         return JSONResponse(
             error_body(code, str(error.detail)),
@@ -125,4 +149,22 @@ def install_error_handlers(app: FastAPI) -> None:
                 "and numbers must fit in 64 bits."
             )
             return JSONResponse(error_body("validation_error", detail), 422)
-        return await unexpected_error(request, error)
+        return await database_outage(request, error)
+
+    # asyncpg raises these unwrapped: OSError when a connection is refused or reset, and
+    # TimeoutError (an OSError) when connecting or a statement takes too long.
+    @app.exception_handler(OSError)
+    @app.exception_handler(asyncpg.PostgresError)
+    @app.exception_handler(asyncpg.InterfaceError)
+    async def database_outage(request: Request, error: Exception) -> JSONResponse:
+        if not is_outage(error):
+            return await unexpected_error(request, error)
+        # An outage fails many requests at once: one line each, no traceback.
+        log.warning(
+            "database unavailable for %s %s: %s: %s",
+            request.method,
+            request.url.path,
+            type(error).__name__,
+            error,
+        )
+        return await domain_error(request, DatabaseUnavailable())

@@ -7,9 +7,11 @@ import asyncio
 import openai
 from agents.exceptions import MaxTurnsExceeded, ModelBehaviorError
 
+from todochat.agent.bridge import ToolBudget
 from todochat.agent.models import OPENAI_BASE_URL, base_url_hint
+from todochat.chat.service import TurnStart
 from todochat.config import Settings
-from todochat.errors import ModelMisconfigured, ModelUnavailable, TooManySteps
+from todochat.errors import DatabaseUnavailable, ModelMisconfigured, ModelUnavailable, TooManySteps
 
 # Failures of the model provider (503, "try again"), as opposed to bugs (500).
 MODEL_FAILURES = (
@@ -92,3 +94,24 @@ def _said(error: openai.APIStatusError) -> str:
     body = error.body
     said = body.get("message") if isinstance(body, dict) else None
     return said if isinstance(said, str) else error.message
+
+
+def interrupted(start: TurnStart, budget: ToolBudget) -> DatabaseUnavailable:
+    """A turn cut off by a database outage after it began: what happened, and how to retry."""
+    if budget.called == 0:
+        done = "Your message was saved; no task was changed."
+    else:
+        done = (
+            f"The assistant had already made {budget.called} tool "
+            f"call{'s' if budget.called != 1 else ''}, which may have changed tasks."
+        )
+    key = (
+        "retry with the same Idempotency-Key to finish the turn without repeating any change"
+        if start.turn_key is not None
+        else "send the message again in a few seconds (with an Idempotency-Key, a retry never "
+        "repeats a change)"
+    )
+    return DatabaseUnavailable(
+        f"The database became unreachable during this turn. {done} Once it is back, {key}.",
+        start.conversation_id,
+    )

@@ -63,20 +63,3 @@ class Message(Base):
     # Why the turn failed (model unavailable, timeout...); such replies are not shown to the model.
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-
-class RateWindow(Base):
-    """Chat turns a user started in one minute, shared by every instance.
-
-    UNLOGGED: counters lost in a database crash are harmless, and updating them waits for no
-    WAL flush (a turn's count shares its statement with reading the user).
-    """
-
-    __tablename__ = "rate_window"
-    __table_args__ = ({"prefixes": ["UNLOGGED"]},)
-
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
-    )
-    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
-    count: Mapped[int] = mapped_column(Integer, server_default="0")

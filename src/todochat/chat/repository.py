@@ -135,6 +135,21 @@ class ConversationRepository:
         params |= {"p_conversation_id": conversation_id, "p_turn_key": token}
         return (await self.session.scalars(statements.RELEASE_WITH_REPLY, params)).one_or_none()
 
+    async def replace_failed_reply(
+        self,
+        conversation_id: int,
+        token: str,
+        seq: int,
+        content: str,
+        tool_calls: list[dict[str, Any]],
+        error: str | None,
+    ) -> Message | None:
+        """Overwrite the failure stored as reply `seq` and end the turn's claim, in one
+        statement; None if that failure is not there (the claim is ended all the same)."""
+        params = self._message_params(content, tool_calls, error)
+        params |= {"p_conversation_id": conversation_id, "p_turn_key": token, "p_seq": seq}
+        return (await self.session.scalars(statements.REPLACE_FAILED_REPLY, params)).one_or_none()
+
     async def count_turn(self) -> tuple[str, int, int] | None:
         """Count a turn in the user's current one-minute window, in the same statement that
         reads the user's time zone: (time zone, turns this minute, seconds until the next

@@ -13,11 +13,11 @@ from todochat.chat.history import window
 from todochat.chat.models import Conversation, Message
 from todochat.chat.repository import ConversationRepository
 from todochat.errors import (
+    AccountGone,
     ConversationBusy,
     ConversationNotFound,
     InvalidInput,
     RateLimited,
-    Unauthorized,
 )
 
 TITLE_CHARS = 60
@@ -55,6 +55,9 @@ class TurnStart:
     turn_key: str | None
     # Marks the conversation's claim as this turn's: the Idempotency-Key, or a random token.
     claim_token: str
+    # A keyed retry after a failed attempt: the seq of the failure stored as the reply, which
+    # this attempt's reply replaces (a message has one reply, however often it is retried).
+    failed_reply_seq: int | None = None
 
 
 class ConversationService:
@@ -98,7 +101,7 @@ class ConversationService:
         """
         counted = await self.repo.count_turn()
         if counted is None:
-            raise Unauthorized("This account no longer exists.")
+            raise AccountGone()
         time_zone, count, retry_after = counted
         try:
             if count > turns_per_minute:
@@ -159,6 +162,24 @@ class ConversationService:
                 await self._refuse(conversation_id)
             seq = resume_seq
             recent = await self.repo.recent_messages(conversation_id, max_messages)
+            failed_reply_seq = next(
+                (
+                    stored.seq
+                    for stored in recent
+                    if stored.seq == seq + 1 and stored.role == "assistant" and stored.error
+                ),
+                None,
+            )
+            return TurnStart(
+                user_id,
+                time_zone,
+                conversation_id,
+                seq,
+                window(recent, max_tokens),
+                turn_key,
+                token,
+                failed_reply_seq,
+            )
         history = window(recent, max_tokens)
         return TurnStart(user_id, time_zone, conversation_id, seq, history, turn_key, token)
 
@@ -179,9 +200,17 @@ class ConversationService:
         content: str,
         tool_calls: list[dict[str, Any]],
         error: str | None = None,
+        replaces_seq: int | None = None,
     ) -> Message | None:
         """Store the reply (or the failure) and release the turn's claim; None if the
-        conversation was deleted meanwhile."""
+        conversation was deleted meanwhile. `replaces_seq`: the earlier attempt's failure,
+        overwritten instead of followed by a second reply."""
+        if replaces_seq is not None:
+            replaced = await self.repo.replace_failed_reply(
+                conversation_id, token, replaces_seq, content, tool_calls, error
+            )
+            if replaced is not None:
+                return replaced
         return await self.repo.release_with_reply(
             conversation_id, token, content, tool_calls, error
         )

@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
+    Integer,
     Interval,
     Table,
     Text,
@@ -27,17 +28,20 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy import (
+    cast as cast_,
+)
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.types import Uuid
 
 from todochat.accounts.models import User
-from todochat.chat.models import Conversation, Message, RateWindow
+from todochat.chat.models import Conversation, Message
+from todochat.ratelimit import rate_window
 
 # Core tables, not ORM entities: an ORM-enabled UPDATE/INSERT would read the parameters as
 # rows to write. ORM objects come back through select(Message).from_statement(...).
 conversation_table = cast(Table, Conversation.__table__)
 message = cast(Table, Message.__table__)
-rate_window = cast(Table, RateWindow.__table__)
 user_table = cast(Table, User.__table__)
 conversation = conversation_table.c
 app_user = user_table.c
@@ -87,22 +91,25 @@ _free = or_(
     conversation.turn_key == TURN_KEY,
 )
 
-# Count a turn in the user's one-minute window (dropping older windows) and read the user's
-# time zone, in one statement; no row if the user no longer exists.
+# Count a turn in the user's one-minute window (dropping the user's older windows) and read
+# the user's time zone, in one statement; no row if the user no longer exists.
 _window_start = func.date_trunc("minute", func.now())
+_TURN_SUBJECT = literal("turn:", Text()) + cast_(USER_ID, Text())
 _purge = (
     delete(rate_window)
-    .where(rate_window.c.user_id == USER_ID, rate_window.c.window_start < _window_start)
+    .where(rate_window.c.subject == _TURN_SUBJECT, rate_window.c.window_start < _window_start)
     .cte("purge")
 )
 _counted = (
     insert(rate_window)
     .from_select(
-        ["user_id", "window_start", "count"],
-        select(app_user.id, _window_start, literal(1)).where(app_user.id == USER_ID),
+        ["subject", "window_start", "count"],
+        select(
+            literal("turn:", Text()) + cast_(app_user.id, Text()), _window_start, literal(1)
+        ).where(app_user.id == USER_ID),
     )
     .on_conflict_do_update(
-        index_elements=[rate_window.c.user_id, rate_window.c.window_start],
+        index_elements=[rate_window.c.subject, rate_window.c.window_start],
         set_={"count": rate_window.c.count + 1},
     )
     .returning(rate_window.c.count)
@@ -197,6 +204,38 @@ RELEASE_WITH_REPLY = _insert_message_from(
     "assistant",
 )
 
+# A keyed retry of a turn whose earlier attempt stored a failure: the retry's reply (or its own
+# failure) takes that failure's place, so the user's message keeps exactly one reply. The claim
+# is ended as above; nothing comes back if the failure is not there.
+_released_only = (
+    update(conversation_table)
+    .where(*_mine)
+    .values(
+        updated_at=func.now(),
+        turn_expires_at=case((_held, None), else_=conversation.turn_expires_at),
+        turn_key=case((_held, None), else_=conversation.turn_key),
+    )
+    .returning(conversation.id)
+    .cte("released")
+)
+REPLACE_FAILED_REPLY = select(Message).from_statement(
+    update(message)
+    .where(
+        message.c.conversation_id == select(_released_only.c.id).scalar_subquery(),
+        message.c.user_id == USER_ID,
+        message.c.seq == bindparam("p_seq", type_=Integer()),
+        message.c.role == "assistant",
+        message.c.error.is_not(None),
+    )
+    .values(
+        content=bindparam("p_content", type_=Text()),
+        tool_calls=bindparam("p_tool_calls", type_=JSONB()),
+        error=bindparam("p_error", type_=Text()),
+        created_at=func.now(),
+    )
+    .returning(*message.c)
+)
+
 # Renew a running turn's claim, if it still holds it.
 EXTEND_CLAIM = (
     update(conversation_table)
@@ -207,6 +246,6 @@ EXTEND_CLAIM = (
 # Take back the count of a turn that was refused (busy, not found, over the limit).
 UNCOUNT_TURN = (
     update(rate_window)
-    .where(rate_window.c.user_id == USER_ID, rate_window.c.window_start == _window_start)
+    .where(rate_window.c.subject == _TURN_SUBJECT, rate_window.c.window_start == _window_start)
     .values(count=rate_window.c.count - 1)
 )

@@ -20,17 +20,18 @@ from agents import Agent, Model, RunConfig, Runner
 from agents.result import RunResult, RunResultStreaming
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from todochat.agent.bridge import InProcessClient, tool_budget
+from todochat.agent.bridge import InProcessClient, ToolBudget, tool_budget
 from todochat.agent.prompt import TurnContext, build_agent
 from todochat.chat.events import ServerEvent
-from todochat.chat.failures import MODEL_FAILURES, describe_failure
+from todochat.chat.failures import MODEL_FAILURES, describe_failure, interrupted
 from todochat.chat.history import to_input_items
 from todochat.chat.schemas import ChatRequest, ChatResponse
 from todochat.chat.service import ConversationService, TurnStart, check_message
 from todochat.chat.tool_calls import collect_tool_calls, server_events
 from todochat.config import Settings
+from todochat.db.outage import is_outage
 from todochat.db.uow import single_statements, unit_of_work
-from todochat.errors import ModelUnavailable
+from todochat.errors import ModelUnavailable, TodochatError
 from todochat.idempotency import Claim, IdempotencyStore, Replay, check_key, request_fingerprint
 from todochat.mcp.server import Principal, bound_principal
 from todochat.timing import phase
@@ -60,9 +61,19 @@ class ChatTurns:
             begun = await self._begin(user_id, request, key)
         if isinstance(begun, Replay):
             return ChatResponse.model_validate(begun.body)
+        budget = ToolBudget(self.settings.agent_max_tool_calls)
+        try:
+            return await self._answer(begun, budget)
+        except Exception as error:
+            if is_outage(error):
+                raise interrupted(begun, budget) from error
+            raise
+
+    async def _answer(self, begun: TurnStart, budget: ToolBudget) -> ChatResponse:
+        """Run the agent on a begun turn and store its reply (or its failure)."""
         try:
             with phase("agent"):
-                async with self._keep_alive(begun), self._bound(begun):
+                async with self._keep_alive(begun), self._bound(begun, budget):
                     result = await Runner.run(
                         self._agent_for_run(),
                         to_input_items(begun.history),
@@ -101,6 +112,7 @@ class ChatTurns:
     async def _produce(self, start: TurnStart, queue: asyncio.Queue[ServerEvent | None]) -> None:
         calls: dict[str, dict[str, Any]] = {}
         streamed_text = False
+        budget = ToolBudget(self.settings.agent_max_tool_calls)
 
         def fail_event(code: str, detail: str) -> ServerEvent:
             # A new conversation exists now: the client continues in it.
@@ -109,7 +121,7 @@ class ChatTurns:
 
         try:
             try:
-                async with self._keep_alive(start), self._bound(start):
+                async with self._keep_alive(start), self._bound(start, budget):
                     result = Runner.run_streamed(
                         self._agent_for_run(),
                         to_input_items(start.history),
@@ -120,17 +132,29 @@ class ChatTurns:
                             streamed_text |= server_event.event == "delta"
                             queue.put_nowait(server_event)
             except BaseException as error:
-                failure = await self._fail(start, error)
+                # The agent's own failures are never the database's: its tools turn database
+                # errors into tool errors. Recording the failure may meet an outage, though.
+                failure: TodochatError
+                try:
+                    failure = await self._fail(start, error)
+                except Exception as storing:  # the stream still ends with its last event
+                    if not is_outage(storing):
+                        raise
+                    failure = interrupted(start, budget)
                 queue.put_nowait(fail_event(failure.code, failure.message))
                 if not isinstance(error, Exception):
                     raise
                 return
             try:
                 response = await self._finish(start, result)
-            except Exception:  # the stream still ends with exactly one last event
-                queue.put_nowait(
-                    fail_event("internal_error", "The reply could not be saved; try again.")
-                )
+            except Exception as error:  # the stream still ends with exactly one last event
+                if is_outage(error):
+                    cut = interrupted(start, budget)
+                    queue.put_nowait(fail_event(cut.code, cut.message))
+                else:
+                    queue.put_nowait(
+                        fail_event("internal_error", "The reply could not be saved; try again.")
+                    )
                 return
             if not streamed_text and response.response:
                 # A reply the agent gave right after its tools (no model text was streamed).
@@ -189,13 +213,17 @@ class ChatTurns:
                     start.claim_token,
                     reply,
                     [call.model_dump(mode="json") for call in tool_calls],
+                    replaces_seq=start.failed_reply_seq,
                 )
                 if start.turn_key is not None:
                     await self._keys(start.user_id).complete(
                         session, start.turn_key, 200, response.model_dump(mode="json")
                     )
         except Exception as error:
-            log.error("storing the reply failed", exc_info=error)
+            if is_outage(error):
+                log.warning("storing the reply failed: the database is unavailable: %s", error)
+            else:
+                log.error("storing the reply failed", exc_info=error)
             # Best effort: record the failure, which also frees the conversation at once.
             with suppress(Exception):
                 await self._store_failure(start, "The reply could not be saved.")
@@ -221,7 +249,12 @@ class ChatTurns:
     async def _store_failure(self, start: TurnStart, reason: str) -> None:
         async with self._session(start.turn_key) as session:
             await ConversationService(session, start.user_id).finish_turn(
-                start.conversation_id, start.claim_token, "", [], error=reason
+                start.conversation_id,
+                start.claim_token,
+                "",
+                [],
+                error=reason,
+                replaces_seq=start.failed_reply_seq,
             )
             if start.turn_key is not None:
                 # A retry with the same key continues this turn (same message, ledgered changes).
@@ -274,11 +307,11 @@ class ChatTurns:
         )
 
     @asynccontextmanager
-    async def _bound(self, start: TurnStart) -> AsyncIterator[None]:
+    async def _bound(self, start: TurnStart, budget: ToolBudget) -> AsyncIterator[None]:
         """The turn's user bound for the in-process MCP server, its tool budget and deadline."""
         principal = Principal(start.user_id, start.time_zone, start.turn_key)
         async with bound_principal(principal):
-            with tool_budget(self.settings.agent_max_tool_calls):
+            with tool_budget(budget):
                 async with asyncio.timeout(self.settings.agent_timeout_seconds):
                     yield
 

@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from todochat.config import Settings
+from todochat.db.outage import discard_broken_connections
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +80,11 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
         connect_args["prepared_statement_cache_size"] = 0
         connect_args["prepared_statement_name_func"] = lambda: f"__asyncpg_{uuid.uuid4()}__"
     connect_args.setdefault("server_settings", {})["application_name"] = "todochat"
-    return create_async_engine(
+    # Without these a partitioned database hangs requests: asyncpg waits 60 s to connect and
+    # forever for an answer. A URL's own connect_timeout wins.
+    connect_args.setdefault("timeout", settings.database_connect_timeout)
+    connect_args["command_timeout"] = settings.database_command_timeout
+    engine = create_async_engine(
         parsed,
         connect_args=connect_args,
         # A fixed set of connections, opened on demand and kept: "overflow" connections beyond
@@ -92,6 +98,8 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
         pool_recycle=1800,
         execution_options={POOLED_OPTION: pooled},
     )
+    event.listen(engine.sync_engine, "handle_error", discard_broken_connections)
+    return engine
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

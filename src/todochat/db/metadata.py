@@ -1,16 +1,13 @@
 """All ORM models imported in one place, so Alembic sees the whole schema."""
 
 from todochat.accounts.models import AppSetting, User
-from todochat.chat.models import (
-    Conversation,
-    Message,
-    RateWindow,
-)
+from todochat.chat.models import Conversation, Message
 from todochat.db.base import Base
 from todochat.idempotency import IdempotencyRecord
 from todochat.mcp.ledger import ToolCallRecord
 from todochat.notify.models import CalendarFeed, NotificationSetting, Webhook
-from todochat.todos.models import Task
+from todochat.ratelimit import RateWindow
+from todochat.todos.models import Reminder, Task, TaskCompletion
 
 metadata = Base.metadata
 
@@ -22,7 +19,9 @@ __all__ = [
     "Message",
     "NotificationSetting",
     "RateWindow",
+    "Reminder",
     "Task",
+    "TaskCompletion",
     "ToolCallRecord",
     "User",
     "Webhook",

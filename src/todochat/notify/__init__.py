@@ -1,1 +1,2 @@
-"""Delivery channels for reminders: webhooks, email, and the iCalendar feed."""
+"""Reminders reach the user: the worker that fires them, the event stream, webhooks, email, and the
+iCalendar feed."""

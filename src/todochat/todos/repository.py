@@ -4,16 +4,38 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, Table, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    DateTime,
+    Select,
+    Table,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from todochat.todos.models import Task
+from todochat.todos.models import Task, TaskCompletion
 from todochat.todos.schemas import SortKey, TaskFilter
 
 _TASK = cast(Table, Task.__table__)
-_INSERTED = ("title", "description", "priority", "tags", "due_at")
+_INSERTED = (
+    "title",
+    "description",
+    "priority",
+    "tags",
+    "due_at",
+    "recurrence_rule",
+    "recurrence_text",
+    "recurrence_from_completion",
+)
 # Built once: adding a task is the most common change (every "add ..." in chat), and building an
 # ORM INSERT with its values costs more CPU than PostgreSQL takes to run it. Values are bound
 # as p_* parameters; the row comes back as a Task.
@@ -27,6 +49,8 @@ _INSERT_TASK = select(Task).from_statement(
     )
     .returning(*_TASK.c)
 )
+
+_Selected = TypeVar("_Selected", Select[Task], Select[TaskCompletion])
 
 _PRIORITY_RANK = case({"high": 0, "medium": 1, "low": 2}, value=Task.priority)
 _ORDER: dict[SortKey, tuple[Any, ...]] = {
@@ -70,11 +94,80 @@ class TaskRepository:
         )
         return (await self.session.scalars(statement)).one_or_none()
 
-    async def toggle_task(self, task_id: int) -> Task | None:
-        """Flip done/not done in one statement (so concurrent toggles each flip once)."""
+    async def complete_unless_repeating(self, task_id: int) -> Task | None:
+        """Mark done in one statement, unless the task repeats and is not done (then None)."""
         statement = (
             update(Task)
-            .where(Task.id == task_id, Task.user_id == self.user_id)
+            .where(
+                Task.id == task_id,
+                Task.user_id == self.user_id,
+                or_(Task.recurrence_rule.is_(None), Task.completed),
+            )
+            # Completing a task already done keeps when it was done.
+            .values(
+                completed=True,
+                completed_at=func.coalesce(Task.completed_at, func.now()),
+                updated_at=func.now(),
+            )
+            .returning(Task)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+        return (await self.session.scalars(statement)).one_or_none()
+
+    async def move_occurrence(
+        self, task: Task, due_at: datetime, rule: str, text: str, completed_at: datetime | None
+    ) -> Task | None:
+        """Move a repeating task to its next occurrence and, with `completed_at`, keep the one
+        it leaves in the completion history — in one statement, and only if the task is still
+        at that occurrence (a concurrent completion moves it once, not twice); else None."""
+        moved = (
+            update(_TASK)
+            .where(
+                _TASK.c.id == task.id,
+                _TASK.c.user_id == self.user_id,
+                _TASK.c.completed.is_(False),
+                _TASK.c.due_at.is_not_distinct_from(task.due_at),
+                _TASK.c.recurrence_rule == task.recurrence_rule,
+            )
+            .values(
+                due_at=due_at, recurrence_rule=rule, recurrence_text=text, updated_at=func.now()
+            )
+            .returning(*_TASK.c)
+            .cte("moved")
+        )
+        query = select(moved)
+        if completed_at is not None:
+            moment = DateTime(timezone=True)
+            history = (
+                insert(TaskCompletion)
+                .from_select(
+                    ["user_id", "task_id", "title", "due_at", "completed_at"],
+                    select(
+                        moved.c.user_id,
+                        moved.c.id,
+                        moved.c.title,
+                        literal(task.due_at, moment),
+                        literal(completed_at, moment),
+                    ),
+                )
+                .cte("history")
+            )
+            query = query.add_cte(history)
+        statement = select(Task).from_statement(query).execution_options(populate_existing=True)
+        return (await self.session.scalars(statement)).one_or_none()
+
+    async def toggle_task(self, task_id: int) -> Task | None:
+        """Flip done/not done in one statement (so concurrent toggles each flip once).
+
+        A repeating task that is not done is left alone (None): completing it moves it on.
+        """
+        statement = (
+            update(Task)
+            .where(
+                Task.id == task_id,
+                Task.user_id == self.user_id,
+                or_(Task.recurrence_rule.is_(None), Task.completed),
+            )
             .values(
                 completed=~Task.completed,
                 # The right-hand side sees the row as it was: done before → cleared now.
@@ -119,12 +212,37 @@ class TaskRepository:
         )
         return [], count or 0
 
+    async def list_completions(self, filters: TaskFilter) -> list[TaskCompletion]:
+        """Completed occurrences of the user's repeating tasks, newest first."""
+        statement = (
+            select(TaskCompletion)
+            .join(Task, Task.id == TaskCompletion.task_id)
+            .where(TaskCompletion.user_id == self.user_id)
+            .order_by(TaskCompletion.completed_at.desc(), TaskCompletion.id.desc())
+            .limit(filters.limit)
+        )
+        statement = self._matching(statement, filters)
+        return list((await self.session.scalars(statement)).all())
+
     def _filtered(
         self, filters: TaskFilter, due_window: tuple[datetime | None, datetime | None]
     ) -> Select[Task]:
         statement = select(Task).where(Task.user_id == self.user_id)
         if filters.status != "all":
             statement = statement.where(Task.completed.is_(filters.status == "completed"))
+        statement = self._matching(statement, filters)
+        start, end = due_window
+        if start is not None:
+            statement = statement.where(Task.due_at >= start)
+        if end is not None:
+            statement = statement.where(Task.due_at < end)
+        if filters.due == "overdue":
+            statement = statement.where(Task.completed.is_(False))
+        return statement
+
+    @staticmethod
+    def _matching(statement: _Selected, filters: TaskFilter) -> _Selected:
+        """The search, tag and priority filters, on a statement that selects from task."""
         if filters.q:
             pattern = f"%{_escape_like(filters.q)}%"
             statement = statement.where(
@@ -139,11 +257,4 @@ class TaskRepository:
             )
         if filters.priority:
             statement = statement.where(Task.priority == filters.priority)
-        start, end = due_window
-        if start is not None:
-            statement = statement.where(Task.due_at >= start)
-        if end is not None:
-            statement = statement.where(Task.due_at < end)
-        if filters.due == "overdue":
-            statement = statement.where(Task.completed.is_(False))
         return statement

@@ -183,6 +183,33 @@ export class Api {
     return this.request("DELETE", this.userPath(`/conversations/${conversationId}`));
   }
 
+  // --- reminders --------------------------------------------------------------------------
+
+  /** Open the reminder event stream; resolves with the streaming Response. */
+  async openEvents({ signal } = {}) {
+    let response;
+    try {
+      response = await fetch(this.userPath("/events"), {
+        signal,
+        headers: headers(this.token, { Accept: "text/event-stream" }),
+      });
+    } catch (err) {
+      if (err && err.name === "AbortError") throw err;
+      throw networkError();
+    }
+    if (!response.ok) {
+      const error = await errorFrom(response);
+      if (response.status === 401) onUnauthorized(error);
+      throw error;
+    }
+    if (!response.body) throw networkError();
+    return response;
+  }
+
+  markRemindersSeen(ids) {
+    return this.request("POST", this.userPath("/reminders/seen"), { body: { ids } });
+  }
+
   // --- chat -------------------------------------------------------------------------------
 
   /**

@@ -4,6 +4,7 @@ import { Api, clearSession, loadSession, saveSession, setUnauthorizedHandler } f
 import { ChatView } from "./chat.js";
 import { ConversationList } from "./conversations.js";
 import { toast } from "./dom.js";
+import { ReminderListener, setupNotificationButton } from "./reminders.js";
 import { TasksPanel } from "./tasks.js";
 
 const NOTICE_KEY = "todochat.notice"; // a message to show on the next page load (sessionStorage)
@@ -162,6 +163,9 @@ function startApp(session) {
 
   // The server's message limit: the composer warns before it and will not send past it.
   api.limits().then((limits) => chat.setLimit(limits.max_message_chars)).catch(() => {});
+  // Reminders as they fire (and those missed while away): a toast, a notification if allowed.
+  new ReminderListener(api, { onReminder: () => refreshTasksSoon() }).start();
+  setupNotificationButton(document.getElementById("enable-notifications"));
 
   // Check the stored token is still good (and pick up a changed name); 401 signs out.
   api.me().then((user) => {

@@ -1,4 +1,4 @@
-// The tasks panel: the user's list with filters and direct edits (tick, rename, delete) over REST.
+// The tasks panel: the user's list with filters and direct edits (tick, rename, repeat, delete) over REST.
 
 import { dueLabel, fullDate, h, icon, toast } from "./dom.js";
 
@@ -153,6 +153,12 @@ export class TasksPanel {
           overdue ? `Overdue · ${due.text}` : due.text),
       );
     }
+    if (task.recurrence) {
+      meta.push(
+        h("span", { class: "pill pill-repeat", "data-role": "repeat", title: `Repeats ${task.recurrence.text}` },
+          icon("repeat"), task.recurrence.text),
+      );
+    }
     for (const tag of task.tags || []) meta.push(h("span", { class: "pill pill-tag" }, `#${tag}`));
 
     const body = h("div", { class: "task-body" },
@@ -175,6 +181,11 @@ export class TasksPanel {
       ),
       body,
       h("div", { class: "task-actions" },
+        h("button", {
+          type: "button", class: "icon-btn small", "data-role": "edit-repeat",
+          "aria-label": `Repeat “${task.title}”`, title: task.recurrence ? "Change or stop repeating" : "Repeat",
+          onclick: () => this.startEdit(task.id, "recurrence"),
+        }, icon("repeat")),
         h("button", {
           type: "button", class: "icon-btn small", "data-role": "edit",
           "aria-label": `Rename “${task.title}”`, title: "Rename",
@@ -202,7 +213,8 @@ export class TasksPanel {
       this.tasks.splice(index, 1);
       this.total = Math.max(0, this.total - 1);
     }
-    this.render();
+    // A title or repeat being edited would be wiped by a re-render; the edit renders when done.
+    if (this.editingId === null) this.render();
   }
 
   async toggle(task, checkbox) {
@@ -210,7 +222,12 @@ export class TasksPanel {
     checkbox.disabled = true;
     try {
       const updated = await this.api.toggleTask(task.id);
-      toast(updated.completed ? `Completed “${updated.title}”` : `Reopened “${updated.title}”`);
+      if (updated.recurrence && !updated.completed && !task.completed) {
+        // A repeating task moved to its next occurrence instead of being done.
+        toast(`Completed “${updated.title}” · next ${dueLabel(updated.due_at).text}`);
+      } else {
+        toast(updated.completed ? `Completed “${updated.title}”` : `Reopened “${updated.title}”`);
+      }
       this.replaceTask(updated);
     } catch (err) {
       checkbox.checked = task.completed;
@@ -244,15 +261,19 @@ export class TasksPanel {
     }
   }
 
-  startEdit(taskId) {
+  /** Edit the title in place, or (field "recurrence") how the task repeats: words or empty. */
+  startEdit(taskId, field = "title") {
     if (this.editingId !== null) return;
     const task = this.tasks.find((other) => other.id === taskId);
     const item = this.itemFor(taskId);
     if (!task || !item) return;
     const titleEl = item.querySelector(".task-title");
+    const repeat = field === "recurrence";
+    const current = repeat ? (task.recurrence ? task.recurrence.text : "") : task.title;
     const input = h("input", {
-      type: "text", class: "task-edit", value: task.title, maxlength: 200,
-      "aria-label": "Task title", enterkeyhint: "done",
+      type: "text", class: "task-edit", value: current, maxlength: 200,
+      "aria-label": repeat ? "Repeat rule" : "Task title", enterkeyhint: "done",
+      placeholder: repeat ? "every monday 9am · empty stops repeating" : "",
     });
     this.editingId = taskId;
     item.classList.add("editing");
@@ -263,18 +284,19 @@ export class TasksPanel {
     let finished = false;
     const finish = async (save) => {
       if (finished) return;
-      const title = input.value.trim();
-      if (save && title && title !== task.title) {
+      const value = input.value.trim();
+      if (save && (value || repeat) && value !== current) {
         input.disabled = true;
         this.beginEdit();
         try {
-          const updated = await this.api.updateTask(task.id, { title });
+          const updated = await this.api.updateTask(task.id, repeat ? { recurrence: value || null } : { title: value });
           Object.assign(task, updated);
-          toast(`Renamed to “${updated.title}”`);
+          if (!repeat) toast(`Renamed to “${updated.title}”`);
+          else toast(updated.recurrence ? `Repeats ${updated.recurrence.text}` : `“${updated.title}” no longer repeats`);
         } catch (err) {
           input.disabled = false;
           if (err.status !== 401) {
-            toast(`Couldn't rename: ${err.detail}`, { kind: "error" });
+            toast(`Couldn't ${repeat ? "set the repeat" : "rename"}: ${err.detail}`, { kind: "error" });
             input.focus();
             return; // keep editing so the text isn't lost
           }
@@ -286,7 +308,7 @@ export class TasksPanel {
       this.editingId = null;
       this.render();
       const row = this.itemFor(task.id);
-      const edit = row && row.querySelector("[data-role=edit]");
+      const edit = row && row.querySelector(repeat ? "[data-role=edit-repeat]" : "[data-role=edit]");
       if (edit) edit.focus();
       this.flushQueued();
     };

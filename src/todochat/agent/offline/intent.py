@@ -74,6 +74,7 @@ class Target:
     every_shown: bool = False  # "both", "all of them"
     shown_count: int | None = None  # "both" means two; "all of them" leaves it open
     bare: bool = False  # a lone number ("3"): an id, or a position in the list just shown
+    loose: str | None = None  # "call the plumber": the object alone, tried if the name finds none
 
     @property
     def empty(self) -> bool:
@@ -100,6 +101,8 @@ class Changes:
     remove_tags: list[str] = field(default_factory=list)
     due: str | None = None  # "" clears the due date
     shift_days: int | None = None  # "push it back a week": moved from its current due date
+    recurrence: str | None = None  # "every monday" as said; "" stops repeating
+    reminders: list[dict[str, str]] | None = None  # [{"at": "5pm"}] / [{"before": "30m"}]
 
     @property
     def empty(self) -> bool:
@@ -113,6 +116,8 @@ class Changes:
             and not self.remove_tags
             and self.due is None
             and self.shift_days is None
+            and self.recurrence is None
+            and self.reminders is None
         )
 
 
@@ -128,3 +133,4 @@ class Intent:
     count: bool = False  # "how many …?"
     affirm: bool = False  # "yes" / "that one"
     about: bool = False  # a question about one task: show it in detail
+    errand: bool = False  # an add said without "add" ("buy milk"): a follow-up reading wins

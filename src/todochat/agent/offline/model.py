@@ -78,9 +78,21 @@ def _message(text: str) -> ResponseOutputMessage:
     )
 
 
+def _declared(arguments: dict[str, Any], tool: Tool) -> dict[str, Any]:
+    """The arguments the tool takes: "recurrence" is left out for tools that have none."""
+    schema = getattr(tool, "params_json_schema", None) or {}
+    properties = schema.get("properties")
+    if not properties or schema.get("additionalProperties") is True:
+        return arguments
+    kept = {k: v for k, v in arguments.items() if k in properties}
+    if arguments.get("recurrence") and "recurrence" not in kept and kept.get("title"):
+        kept["title"] = f"{kept['title']} {arguments['recurrence']}"  # said, so not lost
+    return kept
+
+
 def _output(step: Step, tools: list[Tool]) -> list[TResponseOutputItem]:
     """The step as Responses output items: tool calls, or one assistant message."""
-    available = {getattr(tool, "name", None) for tool in tools}
+    available = {getattr(tool, "name", None): tool for tool in tools}
     if step.calls and all(c.name in available for c in step.calls):
         return [
             ResponseFunctionToolCall(
@@ -88,7 +100,7 @@ def _output(step: Step, tools: list[Tool]) -> list[TResponseOutputItem]:
                 call_id=f"call_{uuid.uuid4().hex}",
                 type="function_call",
                 name=c.name,
-                arguments=json.dumps(c.arguments),
+                arguments=json.dumps(_declared(c.arguments, available[c.name])),
                 status="completed",
             )
             for c in step.calls

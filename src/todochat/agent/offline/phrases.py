@@ -100,7 +100,8 @@ _NAME_NOISE_RE = re.compile(
     r"^(?:the|my|a|an|that|this|those|these|our)\s+|\s+(?:task|todo|to-do|item|entry|one|reminder|thing|stuff|bit)s?$"
     r"|^(?:task|todo|item|one)\s+(?:about|for|called|named|titled|to|that\s+says|saying|with)\s+"
     r"|^(?:about|for|called|named|titled|regarding|re:?)\s+|\s+(?:from|on|off|in)\s+(?:my|the)\s+(?:\w+\s+)?(?:list|tasks|todos)$"
-    r"|\s+(?:from|off)\s+(?:my\s+)?(?:list|tasks)$",
+    r"|\s+(?:from|off)\s+(?:my\s+)?(?:list|tasks)$"
+    r"|(?:'s|s')?\s+(?:deadline|due\s+date|due\s+time|date)$",  # "push the report deadline"
     re.I,
 )
 
@@ -306,6 +307,17 @@ QUERY_NOISE_RE = re.compile(
 )
 
 
+# Where the words of list requests are spelt out, for putting misspellings right.
+VOCABULARY_PATTERNS = [
+    _COMPLETED_WORDS,
+    _PENDING_WORDS,
+    _PRIORITY_FILTER_RE,
+    _DUE_FILTER_RE,
+    _SORT_RE,
+    slots.DUE_RE,
+]
+
+
 def parse_filter(text: str, *, default_status: str = "all") -> Filter:
     """Read list filters (status, search words, tag, priority, due, sort) from a request."""
     found = Filter(status=default_status)
@@ -375,8 +387,21 @@ def is_meta_request(body: str) -> bool:
     )
 
 
+# Verbs a task starts with ("buy milk", "call mom"): one table; the pattern is made from it.
+TASK_VERBS = frozenset(
+    """buy get call email e-mail text pay book clean fix finish write send pick drop read cook make
+    walk feed water wash do go visit check return order schedule renew cancel submit prepare plan
+    review update print post mail ring phone meet see take bring sign file study practice practise
+    learn watch clear organize organise tidy mow vacuum iron bake repair replace install charge
+    backup back ask tell reply respond follow start grab collect fetch hoover sort change renew
+    dust wipe empty fill load unload pack unpack register apply rsvp invite thank congratulate
+    email message contact remind research compare call text pray exercise run jog swim stretch
+    shave cut trim paint hang assemble move sell donate recycle throw""".split()
+)
 _SPLIT_VERB_RE = re.compile(
-    r"^(?:buy|get|call|email|e-mail|text|pay|book|clean|fix|finish|write|send|pick\s+up|drop\s+off|read|cook|make|walk|feed|water|wash|do|go|visit|check|return|order|schedule|renew|cancel|submit|prepare|plan|review|update|print|post|mail|ring|phone|meet|see|take|bring|sign|file|study|practice|practise|learn|watch|clear|organize|organise|tidy|mow|vacuum|iron|bake|repair|replace|install|charge|backup|back\s+up|ask|tell|reply|respond|follow\s+up|finish|start|grab|collect|fetch|hoover|sort|change)\b",
+    r"^(?:pick\s+up|drop\s+off|back\s+up|follow\s+up|"
+    + "|".join(sorted(TASK_VERBS - {"pick", "drop", "back", "follow"}, key=len, reverse=True))
+    + r")\b",
     re.I,
 )
 
@@ -396,17 +421,19 @@ def _split_items(body: str) -> list[str]:
         parts = parts[:-1] + last
         if _SPLIT_VERB_RE.match(parts[0]) and not any(_SPLIT_VERB_RE.match(p) for p in parts[1:]):
             return [body]  # "buy milk, eggs and bread" is one errand
-        if all(len(p.split()) <= 4 for p in parts):
+        if all(len(slots.take_attributes(p)[1].split()) <= 4 for p in parts):
             return parts
         return [body]
     halves = re.split(r"\s+and\s+(?:then\s+)?", body)
     if len(halves) == 2:
         left, right = halves
         both_verbs = _SPLIT_VERB_RE.match(left) and _SPLIT_VERB_RE.match(right)
+        left_words = slots.take_attributes(left)[1].split()
+        right_words = slots.take_attributes(right)[1].split()
         both_nouns = (
-            len(left.split()) <= 2 and len(right.split()) <= 2 and not _SPLIT_VERB_RE.match(left)
+            len(left_words) <= 2 and len(right_words) <= 2 and not _SPLIT_VERB_RE.match(left)
         )
-        if both_verbs or both_nouns:
+        if (both_verbs or both_nouns) and left_words and right_words:
             return [left, right]
     return [body]
 
@@ -480,11 +507,48 @@ def parse_new_tasks(body: str) -> list[Changes]:
         attrs, _ = slots.take_attributes(rest)
         attrs.priority = attrs.priority or priority
         return [_new_task(quoted, attrs, shared_tags)]
-    attrs, title_text = slots.take_attributes(body)
-    attrs.priority = attrs.priority or priority
-    items = _split_items(title_text.strip(" ,"))
-    tasks = [_new_task(item, attrs, shared_tags) for item in items]
+    body, trailing, shared = _trailing_attributes(body)
+    items = _split_items(body.strip(" ,"))
+    tasks = []
+    for index, item in enumerate(items):
+        # Each item keeps the attributes written with it; one said after the last item is the
+        # last item's, unless it says "both" / "all".
+        attrs, title = slots.take_attributes(item)
+        if trailing and (shared or index == len(items) - 1 or len(items) == 1):
+            attrs = _merged(attrs, trailing)
+        attrs.priority = attrs.priority or priority
+        tasks.append(_new_task(title.strip(" ,"), attrs, shared_tags))
     return [t for t in tasks if t.title]
+
+
+_SHARED_RE = re.compile(
+    r"\b(?:for\s+)?(?:both(?:\s+of\s+them)?|all(?:\s+of\s+them)?|each(?:\s+of\s+them)?|them\s+all"
+    r"|them\s+both)\b",
+    re.I,
+)
+
+
+def _trailing_attributes(body: str) -> tuple[str, slots.Attributes | None, bool]:
+    """ "…, high priority" / "…, both tomorrow": attributes said after the last item, apart."""
+    head, comma, tail = body.rpartition(",")
+    if not comma or not head.strip():
+        return body, None, False
+    shared = bool(_SHARED_RE.search(tail))
+    attrs, rest = slots.take_attributes(_SHARED_RE.sub(" ", tail))
+    if rest.strip(" ,.;-") or attrs == slots.Attributes():
+        return body, None, False
+    return head, attrs, shared
+
+
+def _merged(own: slots.Attributes, trailing: slots.Attributes) -> slots.Attributes:
+    """The item's own attributes, with those said after it where it has none."""
+    return slots.Attributes(
+        priority=own.priority or trailing.priority,
+        tags=list(dict.fromkeys([*own.tags, *trailing.tags])),
+        due=own.due or trailing.due,
+        description=own.description or trailing.description,
+        recurrence=own.recurrence or trailing.recurrence,
+    )
 
 
 def _new_task(title: str, attrs: slots.Attributes, shared_tags: list[str]) -> Changes:
@@ -495,4 +559,5 @@ def _new_task(title: str, attrs: slots.Attributes, shared_tags: list[str]) -> Ch
         priority=attrs.priority,
         tags=tags or None,
         due=attrs.due,
+        recurrence=attrs.recurrence,
     )

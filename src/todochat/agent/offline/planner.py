@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from . import reply, resolve, slots
+from . import reply, resolve
 from .history import MUTATING_TOOLS, Conversation, ToolStep, Turn
 from .intent import TARGETED, Action, Changes, Intent, Target
 from .phrases import parse_new_tasks, parse_target
@@ -135,6 +135,14 @@ def _open_request(convo: Conversation) -> Intent | None:
 def _follow_up(situation: Situation) -> Situation:
     """Join an answer like "the second one" to the request it answers."""
     intent = situation.intent
+    if intent.errand:
+        # "and buy milk too" after "mark call mom as done": the same change, not a new task.
+        followed = _continuation(situation)
+        if followed.intent is not intent:
+            return followed
+        if _continues(situation.convo.current.user):
+            return replace(situation, intent=Intent(Action.UNKNOWN))  # "too" after no change
+        return situation
     if intent.action not in (Action.SELECT, Action.UNKNOWN):
         return situation
     previous = situation.convo.previous
@@ -195,6 +203,12 @@ _ALSO_RE = re.compile(
     re.I,
 )
 _REPEATABLE = TARGETED | {Action.ADD}
+
+
+def _continues(message: str) -> bool:
+    """True when the message says it repeats something ("and …", "… too")."""
+    match = _ALSO_RE.match(message.strip())
+    return bool(match and (match.group("lead") or match.group("trail")))
 
 
 def _continuation(situation: Situation) -> Situation:
@@ -329,11 +343,6 @@ def _plan_undo(situation: Situation) -> Step:
 # --- adding ------------------------------------------------------------------------------------
 
 
-def _due_argument(due: str, zone: tzinfo) -> str:
-    """The due phrase for the tools, with "the 1st" made a date."""
-    return slots.absolute_day(due, datetime.now(zone).date()) if due else due
-
-
 def _add_arguments(task: Changes, zone: tzinfo) -> dict[str, Any]:
     arguments: dict[str, Any] = {"title": task.title}
     if task.description:
@@ -343,7 +352,11 @@ def _add_arguments(task: Changes, zone: tzinfo) -> dict[str, Any]:
     if task.tags:
         arguments["tags"] = task.tags
     if task.due:
-        arguments["due"] = _due_argument(task.due, zone)
+        arguments["due"] = task.due
+    if task.recurrence:
+        arguments["recurrence"] = task.recurrence
+    if task.reminders:
+        arguments["reminders"] = task.reminders
     return arguments
 
 
@@ -415,6 +428,10 @@ def _plan_details(situation: Situation) -> Step:
     target = situation.intent.target
     if target.name and not target.ids:
         matches = resolve.find_by_name(target.name, lookups[-1].tasks)
+        if not matches.found and target.loose:
+            # "have I called the plumber?" about "Ring the plumber": the object alone.
+            loose = resolve.find_by_name(target.loose, lookups[-1].tasks)
+            matches = loose if loose.found else matches
         if not matches.found:
             return say(reply.not_found(target.name, matches.suggestions, situation.zone))
         return say("\n".join(reply.details(t, situation.zone) for t in matches.found))
@@ -458,7 +475,7 @@ def _needs_current_state(intent: Intent) -> bool:
 
 
 def _shifted_due(task: Task | None, days: int, zone: tzinfo) -> str:
-    """The task's due date moved by some days (from today when it has none), in ISO form."""
+    """The task's due date moved by some days, in ISO form (from today when it has none)."""
     current = (task or {}).get("due_at")
     if current:
         try:
@@ -466,8 +483,19 @@ def _shifted_due(task: Task | None, days: int, zone: tzinfo) -> str:
         except ValueError:
             moment = None
         if moment is not None:
-            return (moment + timedelta(days=days)).isoformat()
-    return (datetime.now(zone).date() + timedelta(days=days)).isoformat()
+            return _plus_days(moment, days).isoformat()
+    return f"in {days} days" if days > 0 else "today"  # read by the tools' date reader
+
+
+def _plus_days(moment: datetime, days: int) -> datetime:
+    """The moment some days later, or the calendar's end past it: the tool then refuses the
+    date with its own message instead of the turn failing here."""
+    try:
+        return moment + timedelta(days=days)
+    except OverflowError:
+        if days > 0:
+            return datetime.max.replace(tzinfo=moment.tzinfo)
+        return datetime.min.replace(tzinfo=moment.tzinfo)
 
 
 def _update_arguments(changes: Changes, task: Task | None, zone: tzinfo) -> dict[str, Any]:
@@ -479,11 +507,15 @@ def _update_arguments(changes: Changes, task: Task | None, zone: tzinfo) -> dict
     if changes.priority is not None:
         arguments["priority"] = changes.priority
     if changes.due is not None:
-        arguments["due"] = _due_argument(changes.due, zone)
+        arguments["due"] = changes.due
     if changes.shift_days is not None:
         arguments["due"] = _shifted_due(task, changes.shift_days, zone)
     if changes.tags is not None:
         arguments["tags"] = changes.tags
+    if changes.recurrence is not None:
+        arguments["recurrence"] = changes.recurrence
+    if changes.reminders is not None:
+        arguments["reminders"] = changes.reminders
     if changes.add_tags or changes.remove_tags:
         current = [str(t) for t in (task or {}).get("tags") or []]
         merged = [t for t in current if t not in changes.remove_tags]

@@ -42,7 +42,12 @@ def _due(value: Any, zone: tzinfo) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(zone)
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:
+        # At the calendar's very end (9999-12-31 in a zone ahead of UTC) the local date does
+        # not exist in Python: show the stored moment as it is rather than fail the turn.
+        return moment
 
 
 def days_from_today(value: Any, zone: tzinfo) -> int | None:

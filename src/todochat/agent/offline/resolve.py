@@ -8,6 +8,9 @@ from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+
+from .words import allowed_typos, lemma
 
 Task = dict[str, Any]
 
@@ -22,49 +25,12 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOPWORDS)
 
 
-# Past tenses people use when they report a task done ("I paid the bill").
-_IRREGULAR = {
-    "bought": "buy",
-    "paid": "pay",
-    "sent": "send",
-    "wrote": "write",
-    "written": "write",
-    "did": "do",
-    "done": "do",
-    "made": "make",
-    "took": "take",
-    "taken": "take",
-    "got": "get",
-    "went": "go",
-    "gone": "go",
-    "gave": "give",
-    "ran": "run",
-    "met": "meet",
-    "fed": "feed",
-    "sold": "sell",
-    "found": "find",
-    "brought": "bring",
-    "drove": "drive",
-    "spoke": "speak",
-    "told": "tell",
-    "swept": "sweep",
-    "hung": "hang",
-    "built": "build",
-    "rang": "ring",
-    "ate": "eat",
-    "saw": "see",
-    "seen": "see",
-    "kept": "keep",
-    "left": "leave",
-    "taught": "teach",
-    "thought": "think",
-}
-
-
 @lru_cache(maxsize=8192)
 def _stem(word: str) -> str:
-    if word in _IRREGULAR:
-        return _IRREGULAR[word]
+    """The word's dictionary form ("groceries" -> "grocery", "paid" -> "pay"), else a crude stem."""
+    base = lemma(word)
+    if base != word:
+        return base
     if word.endswith("ied") and len(word) > 4:
         return word[:-3] + "y"
     for suffix in ("ies", "es", "s", "ing", "ed"):
@@ -73,15 +39,38 @@ def _stem(word: str) -> str:
     return word
 
 
+# Verbs that name the same errand ("got the groceries" is "Buy groceries" done): one table.
+_SYNONYM_GROUPS = [
+    "buy get grab purchase pick",
+    "call ring phone",
+    "email mail",
+    "fix repair mend",
+    "clean tidy",
+    "vacuum hoover",
+    "send post",
+    "book reserve schedule",
+    "doctor gp",
+    "mom mum mother",
+    "dad father",
+]
+_SYNONYMS = {word: group for group, words in enumerate(_SYNONYM_GROUPS) for word in words.split()}
+
+
 @lru_cache(maxsize=65536)
 def _word_matches(query_word: str, title_word: str) -> bool:
-    """Same word, up to plurals, a typo, or a prefix ("groc" for "groceries")."""
+    """Same word, up to its form ("paid"/"pay"), a typo, or a prefix ("groc" for "groceries")."""
     if query_word == title_word or _stem(query_word) == _stem(title_word):
+        return True
+    if _SYNONYMS.get(_stem(query_word), -1) == _SYNONYMS.get(_stem(title_word), -2):
         return True
     if len(query_word) >= 4 and title_word.startswith(query_word):
         return True
     if len(query_word) >= 4 and len(title_word) >= 4:
-        return fuzz.ratio(query_word, title_word) >= 80
+        typos = min(allowed_typos(query_word), allowed_typos(title_word))
+        return (
+            fuzz.ratio(query_word, title_word) >= 80
+            or OSA.distance(query_word, title_word) <= typos
+        )
     return False
 
 

@@ -12,6 +12,7 @@ from .phrases import (
     ID_RE,
     ORDINAL_WORD,
     QUERY_NOISE_RE,
+    TASK_VERBS,
     clean_name,
     clean_title,
     group_phrase,
@@ -21,6 +22,7 @@ from .phrases import (
     parse_new_tasks,
     parse_target,
 )
+from .words import lemma
 
 # --- the intent table--------------------------------------------------------------------------
 
@@ -260,7 +262,17 @@ def _relative_priority(match: re.Match[str]) -> Intent | None:
     )
 
 
-_MOVE_VERBS = ("move", "reschedule", "re-schedule", "postpone", "push", "delay", "defer", "shift")
+_MOVE_VERBS = (
+    "move",
+    "reschedule",
+    "re-schedule",
+    "postpone",
+    "push",
+    "delay",
+    "defer",
+    "shift",
+    "snooze",
+)
 
 
 def _due_change(match: re.Match[str]) -> Intent | None:
@@ -296,9 +308,116 @@ _GROUPISH_RE = re.compile(
 
 def _ask_state(match: re.Match[str]) -> Intent | None:
     said = match.group("target")
-    if _GROUPISH_RE.match(said) or _NOT_A_TARGET_RE.match(said):
-        return None
+    if _GROUPISH_RE.match(said) or _NOT_A_TARGET_RE.match(said) or slots.due_only(said):
+        return None  # "how about tomorrow?" is no task
     return _ask_about(match)
+
+
+_ADVERBS = (
+    r"(?:(?:already|actually|ever|even|yet|really|still|(?:get|got|gotten)\s+(?:a)?round\s+to)\s+)*"
+)
+_VERB_AND_OBJECT = (
+    r"(?P<verb>[a-z]+)\s+(?:with\s+|off\s+)?(?P<target>.+?)(?:\s+(?:thing|task|todo|one|item))?"
+    r"(?:\s+(?:yet|already|today|this\s+week|at\s+all))*"
+)
+# Verbs that say "finished" about any task ("did I finish the report?"): the object names it.
+_FINISH_VERBS = frozenset("finish complete do done tick check wrap knock sort handle".split())
+# Verbs of another request or of the list: "have I got anything due?" is a list question.
+_NOT_STATE_VERBS = frozenset(
+    "be have get need want add create list see mention say tell ask".split()
+)
+
+
+def _ask_did(match: re.Match[str]) -> Intent | None:
+    verb = lemma(match.group("verb"))
+    said = match.group("target")
+    if verb in _NOT_STATE_VERBS or _GROUPISH_RE.match(said) or _NOT_A_TARGET_RE.match(said):
+        return None
+    if verb in _FINISH_VERBS:
+        target = parse_target(said)
+    else:
+        target = parse_target(f"{verb} {said}")
+        target.loose = clean_name(said)
+    if not (target.ids or target.name) or target.group:
+        return None
+    return Intent(Action.LIST, target=target, about=True)
+
+
+# Past forms that do not end in -ed.
+_IRREGULAR_PAST = frozenset(
+    """bought paid sent wrote did made took got went gave ran met fed sold found brought drove spoke
+    told swept hung built rang ate saw kept left taught caught fought hid lent mended sang shut
+    sat slept spent stood swam threw wore won""".split()
+)
+# Past forms that report another request, or need or want, not a task done.
+_NOT_DONE_VERBS = frozenset(
+    "add create delete remove list show need want change update rename move mark schedule forget"
+    " plan complete finish be have use try".split()
+)
+
+
+# "did I finish anything today?": a question, not a report.
+_ASKED_RE = re.compile(r"^\w+\s+(?:i|we|you|he|she|they|it)\b|\?$", re.I)
+
+
+def _said_done(match: re.Match[str]) -> Intent | None:
+    verb = match.group("verb").lower()
+    if not (verb.endswith("ed") or verb in _IRREGULAR_PAST) or lemma(verb) == verb:
+        return None
+    said = match.group("target")
+    if lemma(verb) in _NOT_DONE_VERBS or _DENIED_RE.search(said) or _ASKED_RE.search(said):
+        return None
+    target = parse_target(said)
+    return Intent(Action.COMPLETE, target=target) if target.name else None
+
+
+def _add_imperative(match: re.Match[str]) -> Intent | None:
+    """ "buy milk tomorrow": a task said as an errand, without "add"."""
+    verb = match.group("verb").lower()
+    if verb not in TASK_VERBS or ID_RE.search(match.group("body")):
+        return None
+    intent = _add(match)
+    if intent is not None:
+        intent.errand = True
+    return intent
+
+
+def _snooze(match: re.Match[str]) -> Intent | None:
+    """ "snooze the rent task": a day later."""
+    target = parse_target(match.group("target"))
+    return Intent(Action.UPDATE, target=target, changes=Changes(shift_days=1))
+
+
+_AMOUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
+_AMOUNTS |= {"fifteen": 15, "twenty": 20, "thirty": 30}
+
+
+def _remind_before(match: re.Match[str]) -> Intent | None:
+    """ "remind me 30 minutes before": a reminder that long before the task is due."""
+    amount = match.group("n").lower()
+    unit = match.group("unit").lower()[0]
+    if amount.startswith("half"):
+        count, unit = 30, "m"
+    else:
+        count = int(amount) if amount.isdigit() else _AMOUNTS[amount]
+    said = match.group("target")
+    target = parse_target(said) if said else Target(pronoun=True)
+    changes = Changes(reminders=[{"before": f"{count}{unit}"}])
+    return Intent(Action.UPDATE, target=target, changes=changes)
+
+
+def _stop_repeating(match: re.Match[str]) -> Intent | None:
+    target = parse_target(match.group("target"))
+    return Intent(Action.UPDATE, target=target, changes=Changes(recurrence=""))
+
+
+def _add_reminded(match: re.Match[str]) -> Intent | None:
+    """ "remind me to call the dentist at 5pm": the task, with a reminder when it is due."""
+    intent = _add(match)
+    for task in intent.new_tasks if intent else []:
+        if task.due and not task.recurrence:
+            task.reminders = [{"at": task.due}]
+    return intent
 
 
 def _reopen_said(match: re.Match[str]) -> Intent | None:
@@ -451,14 +570,18 @@ RULES: list[Rule] = [
         r"|not\s+(?:yet\s+)?(?:done|finished|complete|completed))(?:\s+yet)?$",
         _ask_state,
     ),
+    # "did I pay the electricity bill?", "have I called mom yet?", "I haven't finished the
+    # report yet": about one task's state; shown, never changed.
     _rule(
-        "did-i-finish",
-        r"^(?:did|have)\s+i\s+(?:already\s+|actually\s+|ever\s+)?(?:finish(?:ed)?|complete(?:d)?|do"
-        r"|done|tick(?:ed)?\s+off|check(?:ed)?\s+off|get\s+(?:round|around)\s+to|got\s+(?:round|around)\s+to)"
-        r"\s+(?:with\s+)?(?:the\s+|my\s+)?"
-        + _T
-        + r"(?:\s+(?:thing|task|todo|one|item))?(?:\s+yet)?$",
-        _ask_state,
+        "did-i",
+        r"^(?:did|have|had)\s+(?:i|we)\s+" + _ADVERBS + _VERB_AND_OBJECT + r"$",
+        _ask_did,
+    ),
+    _rule(
+        "i-have-not",
+        r"^(?:i\s+|we\s+)?(?:still\s+)?(?:haven'?t|have\s+not|didn'?t|did\s+not|hasn'?t|has\s+not"
+        r"|never)\s+" + _ADVERBS + _VERB_AND_OBJECT + r"$",
+        _ask_did,
     ),
     _rule(
         "sorted-list",
@@ -668,7 +791,7 @@ RULES: list[Rule] = [
     ),
     _rule(
         "shift-due",
-        r"^(?:move|push|postpone|delay|defer|shift|bump|bring|put|set|reschedule)\s+"
+        r"^(?:move|push|postpone|delay|defer|shift|bump|bring|put|set|reschedule|snooze)\s+"
         + _T
         + r"\s+(?:(?P<dir1>back|forward|out|up|later|earlier|ahead)\s+)?(?:by\s+)?"
         r"(?P<n>a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\s+(?P<unit>days?|weeks?)"
@@ -677,12 +800,13 @@ RULES: list[Rule] = [
     ),
     _rule(
         "move-due",
-        r"^(?:move|reschedule|re-schedule|push|postpone|delay|defer|shift|bump|change|set|put|schedule|make|update)\s+"
+        r"^(?:move|reschedule|re-schedule|push|postpone|delay|defer|shift|bump|change|set|put|schedule|make|update|snooze)\s+"
         + _T
         + r"\s+(?:back\s+|out\s+|forward\s+)?"
         + r"(?:to|until|till|for|due|by|on|to\s+be\s+due)\s+(?P<due>.+)$",
         _due_change,
     ),
+    _rule("snooze", r"^snooze\s+" + _T + r"(?:\s+(?:for\s+)?a\s+(?:day|bit|while))?$", _snooze),
     _rule(
         "its-due",
         r"^(?P<target>it|that|this(?:\s+one)?|that\s+one)(?:'s|\s+is|\s+should\s+be|\s+needs\s+to\s+be(?:\s+done)?)\s+(?:now\s+)?(?P<due>(?:due\s+|by\s+|for\s+|on\s+).+)$",
@@ -777,6 +901,12 @@ RULES: list[Rule] = [
         r"^i(?:'ve|\s+have)?\s+(?:just\s+|already\s+|finally\s+|now\s+)?(?P<target>(?:(?!need)[a-z]+ed|bought|paid|sent|wrote|did|made|took|got(?!\s+(?:a|an|to)\b)|went|gave|ran|met|fed|sold|found|brought|drove|spoke|told|swept|hung|built|rang|ate|saw|read|put|set|cut|sorted|picked\s+up|dropped\s+off)\b.+)$",
         _targeted(Action.COMPLETE),
     ),
+    # "finally did the laundry", "paid rent": a task reported done without "I".
+    _rule(
+        "did-verb",
+        r"^(?:(?:just|already|finally|now|also)\s+)*(?P<target>(?P<verb>[a-z]+)\s+.+)$",
+        _said_done,
+    ),
     _rule(
         "is-done",
         r"^"
@@ -818,11 +948,44 @@ RULES: list[Rule] = [
         r"(?:\s+yet)?$",
         _reopen_said,
     ),
+    # Repeating and reminders: "remind me 30 minutes before", "stop repeating the plants task",
+    # "skip this week's plants" (completing a repeating task moves it to its next time).
+    _rule(
+        "remind-before",
+        r"^(?:please\s+)?(?:remind|ping|alert|notify)\s+me\s+(?P<n>\d+|an?|one|two|three|four|five|ten"
+        r"|fifteen|twenty|thirty|half\s+an)\s*(?P<unit>m|mins?|minutes?|h|hrs?|hours?|days?)\s+"
+        r"(?:before|ahead|early|earlier|beforehand)(?:\s+(?:of\s+)?(?:it\s+is\s+due\s+)?"
+        + _T
+        + r")?$",
+        _remind_before,
+    ),
+    _rule(
+        "stop-repeating",
+        r"^(?:stop|quit|cease|don'?t\s+keep|no\s+more)\s+(?:repeating|recurring|repeat(?:s|ing)?\s+(?:of|for))\s+"
+        + _T
+        + r"$",
+        _stop_repeating,
+    ),
+    _rule(
+        "one-off",
+        r"^(?:make\s+)?"
+        + _T
+        + r"\s+(?:should\s+)?(?:not\s+repeat|stop\s+repeating|(?:a\s+)?one[\s-]?off|once\s+only)"
+        r"(?:\s+any\s*more)?$",
+        _stop_repeating,
+    ),
+    _rule(
+        "skip-once",
+        r"^skip\s+(?:(?:this|next)\s+(?:week|month|time)'?s?\s+|today'?s\s+|the\s+next\s+)?"
+        + _T
+        + r"(?:\s+(?:this|next)\s+(?:week|month|time)|\s+today|\s+once)?$",
+        _targeted(Action.COMPLETE),
+    ),
     # Adding: "remember"-style phrasings first, since "forget" also means delete.
     _rule(
         "add-remind",
         r"^(?:(?:please\s+)?remind\s+me|don'?t\s+let\s+me\s+forget|do\s+not\s+let\s+me\s+forget|don'?t\s+forget|do\s+not\s+forget|make\s+sure\s+(?:i|that\s+i)(?:\s+remember)?|help\s+me\s+remember|i\s+(?:need|have|want)\s+to\s+remember|(?:i\s+)?(?:must|should|gotta|got\s+to)\s+remember|remember|note\s+to\s+self|reminder|new\s+reminder|set\s+(?:a|up\s+a)\s+reminder|create\s+(?:a\s+)?reminder)\b\s*(?:that\s+)?(?:i\s+(?:need|have|want)\s+to\s+|i\s+should\s+)?[:,-]?\s*(?P<body>.+)$",
-        _add,
+        _add_reminded,
     ),
     _rule(
         "add",
@@ -903,6 +1066,12 @@ RULES: list[Rule] = [
         r"^(?:i\s+)?(?:really\s+|still\s+|also\s+|definitely\s+)?(?:(?:need|have|got|ought|'ve\s+got|has)\s+to|gotta|must|should)\s+(?:really\s+|definitely\s+|also\s+|still\s+|probably\s+)?(?P<body>.+)$",
         _add,
     ),
+    # "buy milk tomorrow": an errand said without "add" (never "call it a day" or "do task 3").
+    _rule(
+        "add-imperative",
+        r"^(?P<body>(?P<verb>[a-z]+)\s+(?!(?:it|that|this|them|those|these|me|us)\b).+)$",
+        _add_imperative,
+    ),
     # Answers to "which one?".
     _rule(
         "select-ordinal",
@@ -928,6 +1097,14 @@ RULES: list[Rule] = [
         + _T
         + r"(?:\s+(?:due|done|finished|complete|completed|about))?$",
         _ask_about,
+    ),
+    # "any news on the report?", "what about the dentist?": that task's state.
+    _rule(
+        "news-on",
+        r"^(?:any\s+(?:news|update|updates|progress)\s+(?:on|about|with)|what\s+about|how\s+about"
+        r"|how'?s|how\s+is|how\s+are\s+we\s+doing\s+(?:on|with)|what'?s\s+(?:happening|going\s+on)"
+        r"\s+with|(?:the\s+)?status\s+of|where\s+are\s+we\s+(?:on|with))\s+" + _T + r"$",
+        _ask_state,
     ),
     # A verb with nothing after it ("delete", "rename task 2"): ask what is missing.
     _rule("bare-delete", r"^(?:delete|remove)(?:\s+(?:a|one)\s+task)?$", _simple(Action.DELETE)),

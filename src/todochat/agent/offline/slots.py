@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 
 _WEEKDAY = (
     r"(?:mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:r|rs|rsday)?|fri(?:day)?"
@@ -49,7 +48,11 @@ _DAY = (
 )
 # A date with an optional time ("friday at 5pm"), or a bare time ("at 5pm").
 _DUE_CORE = (
-    r"(?:" + _DAY + r"(?:\s*,?\s*(?:at|@|by|around)?\s*" + _TIME + r")?"
+    r"(?:"
+    + _DAY
+    + r"(?:\s*,?\s*(?:at|@|by|around)?\s*"
+    + _TIME
+    + r"|\s+(?:at|@|around)\s+\d{1,2}(?::\d{2})?)?"
     r"|(?:at|@|by|around)\s+" + _TIME + r"(?:\s+(?:on\s+)?" + _DAY + r")?"
     r"|" + _TIME + r"\s+(?:on\s+)?" + _DAY + r"|\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.))"
 )
@@ -68,28 +71,6 @@ DUE_RE = re.compile(
 # A whole due phrase, for rules that expect one ("make it next friday").
 DUE_PHRASE = _DUE_LEAD + r"(?:" + _DUE_CORE + r")"
 DUE_ONLY_RE = re.compile(r"^\s*(?:be\s+)?" + _DUE_LEAD + r"(?P<due>" + _DUE_CORE + r")\s*$", re.I)
-
-# dateparser (used by the tools) reads most phrases; these few it does not, so say them plainly.
-_DUE_REWRITES = {
-    "eod": "today 5pm",
-    "end of day": "today 5pm",
-    "end of the day": "today 5pm",
-    "end of today": "today 5pm",
-    "eow": "friday 5pm",
-    "end of week": "friday 5pm",
-    "end of the week": "friday 5pm",
-    "end of this week": "friday 5pm",
-    "this weekend": "saturday",
-    "next weekend": "saturday",
-    "later today": "today 6pm",
-    "first thing in the morning": "9am",
-    "first thing": "9am",
-    "tmrw": "tomorrow",
-    "tmr": "tomorrow",
-    "tomorow": "tomorrow",
-    "tommorow": "tomorrow",
-    "tommorrow": "tomorrow",
-}
 
 _PRIORITY_WORDS = {
     "high": "high",
@@ -183,40 +164,13 @@ class Attributes:
     tags: list[str] = field(default_factory=list)
     due: str | None = None
     description: str | None = None
+    recurrence: str | None = None
 
 
 def normalize_due(phrase: str) -> str:
-    """Say a due phrase the way the date parser on the server reads it."""
+    """The due phrase as the user said it, for the one date reader (`todochat.todos.dates`)."""
     phrase = re.sub(r"\s+", " ", phrase.strip().lower())
-    # "2-3pm" is due when it starts.
-    phrase = re.sub(
-        r"(\d{1,2}(?::\d{2})?)\s*(?:-|\u2013|to)\s*\d{1,2}(?::\d{2})?\s*(am|pm)", r"\1\2", phrase
-    )
-    phrase = re.sub(r"^(?:due|by|on|before|until|till|for|at|@)\s+", "", phrase)
-    for spoken, plain in _DUE_REWRITES.items():
-        phrase = re.sub(rf"\b{re.escape(spoken)}\b", plain, phrase)
-    return phrase
-
-
-_DAY_OF_MONTH_RE = re.compile(
-    r"^(?:the\s+)?(?P<day>\d{1,2})(?:st|nd|rd|th)(?:\s+of\s+(?P<which>this|the|next)\s+month)?(?P<rest>.*)$"
-)
-
-
-def absolute_day(phrase: str, today: date) -> str:
-    """ "the 1st" -> the next 1st of a month as a date (the date parser reads it poorly)."""
-    match = _DAY_OF_MONTH_RE.match(phrase)
-    if not match:
-        return phrase
-    day = int(match.group("day"))
-    year, month = today.year, today.month
-    if match.group("which") == "next" or (match.group("which") is None and day < today.day):
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    try:
-        moment = date(year, month, day)
-    except ValueError:
-        return phrase
-    return f"{moment.isoformat()}{match.group('rest')}"
+    return re.sub(r"^(?:due|by|on|before|until|till|for|at|@)\s+", "", phrase)
 
 
 def take_due(text: str) -> tuple[str | None, str]:
@@ -308,8 +262,28 @@ def take_attributes(text: str) -> tuple[Attributes, str]:
     attrs.description, text = take_description(text)
     attrs.tags, text = take_tags(text)
     attrs.priority, text = take_priority(text)
+    attrs.recurrence, text = take_recurrence(text)
     attrs.due, text = take_due(text)
     return attrs, text
+
+
+# "every monday", "every other week at 9am", "daily": how a task repeats, passed on as said.
+_RECURRENCE_RE = re.compile(
+    r"(?:,?\s*)\b(?P<rec>(?:every|each)\s+(?:other\s+|second\s+)?(?:day|weekday|weekend|week|month|year"
+    r"|morning|evening|night|" + _WEEKDAY + r"(?:\s*(?:,|and|&)\s*" + _WEEKDAY + r")*"
+    r"|\d+\s+(?:days|weeks|months))|daily|weekly|fortnightly|monthly|yearly|annually)"
+    r"(?P<at>\s+(?:at\s+|@\s*)?" + _TIME + r")?\b",
+    re.I,
+)
+
+
+def take_recurrence(text: str) -> tuple[str | None, str]:
+    """Find how a task repeats ("every monday at 9am", "daily") and cut it out."""
+    match = _RECURRENCE_RE.search(text)
+    if not match:
+        return None, text
+    said = re.sub(r"\s+", " ", match.group(0).strip(" ,")).lower()
+    return said, text[: match.start()] + " " + text[match.end() :]
 
 
 # "yoga, sorry, I mean pilates": the value after an explicit correction replaces what came before.

@@ -9,20 +9,21 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from .intent import TARGETED, Action, Filter, Intent
-from .phrases import clean_name, parse_target
+from .phrases import VOCABULARY_PATTERNS, clean_name, parse_target
 from .rules import OPEN_ENDED, RULES
+from .words import expand_shorthand, is_word, respell
 
 __all__ = ["Action", "Intent", "lookup", "normalize", "understand"]
 
 _LEAD_RE = re.compile(
     r"^(?:(?:hey|hi|hello|ok(?:ay)?|ok so|so|um+|uh+|hmm+|well|alright|right|now|also|and|then|no|nah|nope"
-    r"|oh|ah|nvm|never\s*mind|nevermind"
+    r"|oh|ah|nvm|never\s*mind|nevermind|yay+|woo+(?:hoo+)?|phew|ugh|omg|fyi|tbh"
     r"|actually|wait|oops|sorry(?!\s+to\s+(?:bother|trouble))|no wait|oh wait|btw|by the way|one more thing|another thing"
     r"|yo|great|cool|thanks|thank you|todochat|assistant|bot|yes|yeah|yep|yup|sure)\b[\s,!.:-]*"
     r"|(?:scratch|strike)\s+that\s*[,;.!-]+\s*(?=\S)"
-    r"|(?:please|pls|plz|kindly|just|quickly)\b\s*"
+    r"|(?:please|pls|plz|kindly|just|quickly|maybe|perhaps|probably)\b\s*"
     r"|(?:can|could|would|will|wld)\s+(?:you|u|ya)\s+(?:please\s+|pls\s+|kindly\s+|possibly\s+|maybe\s+|just\s+)?"
-    r"|(?:i'?d|i\s+would)\s+like\s+(?:you\s+)?to\s+|i\s+(?:want|wanna)\s+(?:you\s+)?(?:to\s+)?"
+    r"|(?:i'?d|i\s+would)\s+like\s+(?:you\s+)?to\s+|i\s+(?:want|wanna)\s+(?:you\s+)?(?:to\s+)?|i\s+need\s+(?:you|u)\s+to\s+"
     r"|(?:let'?s|lets)\s+|go\s+ahead\s+and\s+|help\s+me\s+(?=add|list|show|find|delete|remove)"
     r"|i'?m\s+going\s+to\s+(?=add|delete|remove|mark)|(?:do\s+)?me\s+a\s+favou?r\s+and\s+"
     r"|(?:if\s+(?:it'?s|it\s+is)\s+not\s+too\s+much\s+(?:trouble|bother)|if\s+you\s+(?:don'?t|do\s+not)"
@@ -37,6 +38,7 @@ _TRAIL_RE = re.compile(
     r"(?:[\s,]+(?:please|pls|plz|for\s+me|thanks|thank\s+you|thx|ty|if\s+you\s+can|now|asap\s*please|instead|then|too|as\s+well)"
     r"|[\s,.!?;-]+(?:thanks?|thank\s+you|thx|ty|cheers)(?:\s+(?:so|very)\s+much|\s+a\s+lot"
     r"|\s+again|\s+in\s+advance|\s+(?:mate|buddy|man))*"
+    r"|[\s,.!]+(?:lol|lmao|haha+|hehe+|rofl|xd|yay+|woo+(?:hoo+)?|phew|ugh|omg|tbh|fyi|:d)"
     r"|\s*[.!?]+|\s*:\)|\s*🙏)\s*$",
     re.I,
 )
@@ -247,6 +249,35 @@ def lookup(message: str) -> Intent | None:
 
 def understand(message: str) -> Intent:
     """Read one user message into an intent (UNKNOWN when no rule fits)."""
+    # Long words are distinctive enough to put right before reading ("priorty", "compelted").
+    message = respell(expand_shorthand(message), REQUEST_WORDS, shortest=6)
+    intent = _understand_keeping_emoji(message)
+    if intent.action == Action.UNKNOWN:
+        # "shwo my taks": read again with misspelt words put right against the vocabulary.
+        respelt = respell(message, _vocabulary())
+        if respelt != message:
+            return _understand_keeping_emoji(respelt)
+    return intent
+
+
+# Words of requests that no task name is likely to be one typo away from: put right always.
+REQUEST_WORDS = frozenset(
+    """priority deadline description complete completed pending tomorrow tonight delete remove
+    update rename reschedule postpone important urgent overdue finished remaining outstanding
+    unfinished incomplete weekend morning evening afternoon reminder reminders schedule""".split()
+)
+
+
+@cache
+def _vocabulary() -> frozenset[str]:
+    """The words requests are made of (verbs, list and status words, dates), spelt right."""
+    patterns = [rule.pattern.pattern for rule in RULES]
+    patterns += [p.pattern for p in VOCABULARY_PATTERNS]
+    words = {w for p in patterns for w in re.findall(r"[a-z]{4,}", p)}
+    return frozenset(w for w in words if is_word(w))
+
+
+def _understand_keeping_emoji(message: str) -> Intent:
     plain = _without_emoji(message)
     if plain and plain != message.strip():
         intent = _understand(plain)

@@ -15,12 +15,12 @@ from todochat.accounts.schemas import (
     UserUpdate,
 )
 from todochat.accounts.security import create_access_token
-from todochat.api.deps import AppSettings, Session, TokenUserId
+from todochat.api.deps import AppSettings, ClientAddress, Session, Sessionmaker, TokenUser
 from todochat.api.errors import error_responses
-from todochat.errors import Unauthorized
+from todochat.errors import AccountGone
 
 router = APIRouter(
-    prefix="/api/auth", tags=["auth"], responses=error_responses(400, 401, 409, 413, 422)
+    prefix="/api/auth", tags=["auth"], responses=error_responses(400, 401, 409, 413, 422, 429)
 )
 
 
@@ -37,42 +37,53 @@ def _token_for(user: User, request: Request, settings: AppSettings) -> TokenRead
 
 @router.post("/signup", status_code=status.HTTP_201_CREATED, response_model=TokenRead)
 async def signup(
-    data: UserCreate, session: Session, request: Request, settings: AppSettings
+    data: UserCreate,
+    sessionmaker: Sessionmaker,
+    address: ClientAddress,
+    request: Request,
+    settings: AppSettings,
 ) -> TokenRead:
     """Create an account and log in."""
-    user = await accounts.create_user(session, data)
+    user = await accounts.create_user(sessionmaker, data, address, settings)
     return _token_for(user, request, settings)
 
 
 @router.post("/login", response_model=TokenRead)
 async def login(
-    data: Credentials, session: Session, request: Request, settings: AppSettings
+    data: Credentials,
+    sessionmaker: Sessionmaker,
+    address: ClientAddress,
+    request: Request,
+    settings: AppSettings,
 ) -> TokenRead:
     """Exchange email and password for an access token."""
-    user = await accounts.authenticate(session, str(data.email), data.password)
+    user = await accounts.authenticate(
+        sessionmaker, str(data.email), data.password, address, settings
+    )
     return _token_for(user, request, settings)
 
 
-async def _me(user_id: TokenUserId, session: Session) -> User:
-    user = await accounts.get_user(session, user_id)
-    if user is None:
-        raise Unauthorized("This account no longer exists.")
+@router.get("/me", response_model=UserRead)
+async def read_me(user: TokenUser) -> User:
+    """The account the token belongs to."""
     return user
 
 
-@router.get("/me", response_model=UserRead)
-async def read_me(user_id: TokenUserId, session: Session) -> User:
-    """The account the token belongs to."""
-    return await _me(user_id, session)
+async def _in_session(user: User, session: Session) -> User:
+    """The token's account, loaded in this request's unit of work to change it."""
+    loaded = await accounts.get_user(session, user.id)
+    if loaded is None:
+        raise AccountGone()
+    return loaded
 
 
 @router.patch("/me", response_model=UserRead)
-async def update_me(data: UserUpdate, user_id: TokenUserId, session: Session) -> User:
+async def update_me(data: UserUpdate, user: TokenUser, session: Session) -> User:
     """Change the account's name or time zone (the zone reads "tomorrow 5pm")."""
-    return await accounts.update_user(session, await _me(user_id, session), data)
+    return await accounts.update_user(session, await _in_session(user, session), data)
 
 
 @router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
-async def change_password(data: PasswordChange, user_id: TokenUserId, session: Session) -> None:
+async def change_password(data: PasswordChange, user: TokenUser, session: Session) -> None:
     """Change the password; the current one must be given (422 if it is wrong)."""
-    await accounts.change_password(session, await _me(user_id, session), data)
+    await accounts.change_password(session, await _in_session(user, session), data)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from todochat.api.deps import OwnerId, Session
+from todochat.api.deps import CurrentUser, Session
 from todochat.api.errors import error_responses
 from todochat.chat.schemas import (
     ConversationDetail,
@@ -25,13 +25,13 @@ router = APIRouter(
 
 @router.get("", response_model=ConversationPage)
 async def list_conversations(
-    user_id: OwnerId,
+    user: CurrentUser,
     session: Session,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ConversationPage:
     """The user's conversations, most recently active first."""
-    items, total = await ConversationService(session, user_id).list_conversations(limit, offset)
+    items, total = await ConversationService(session, user.id).list_conversations(limit, offset)
     return ConversationPage(
         items=[ConversationRead.model_validate(item) for item in items], total=total
     )
@@ -39,10 +39,10 @@ async def list_conversations(
 
 @router.get("/{conversation_id}", response_model=ConversationDetail)
 async def get_conversation(
-    conversation_id: int, user_id: OwnerId, session: Session
+    conversation_id: int, user: CurrentUser, session: Session
 ) -> ConversationDetail:
     """A conversation with all its messages, in order."""
-    conversation, messages = await ConversationService(session, user_id).get_conversation(
+    conversation, messages = await ConversationService(session, user.id).get_conversation(
         conversation_id
     )
     return ConversationDetail(
@@ -52,7 +52,9 @@ async def get_conversation(
 
 
 @router.delete("/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_conversation(conversation_id: int, user_id: OwnerId, session: Session) -> Response:
+async def delete_conversation(
+    conversation_id: int, user: CurrentUser, session: Session
+) -> Response:
     """Delete a conversation and its messages."""
-    await ConversationService(session, user_id).delete_conversation(conversation_id)
+    await ConversationService(session, user.id).delete_conversation(conversation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from todochat.api.deps import AppSettings, OwnerId, Session
+from todochat.api.deps import AppSettings, CurrentUser, Session
 from todochat.api.errors import error_responses
 from todochat.notify.email import NotificationSettingsService
 from todochat.notify.schemas import NotificationSettingsRead, NotificationSettingsUpdate
@@ -18,10 +18,10 @@ router = APIRouter(
 
 @router.get("", response_model=NotificationSettingsRead)
 async def get_notification_settings(
-    user_id: OwnerId, session: Session, settings: AppSettings
+    user: CurrentUser, session: Session, settings: AppSettings
 ) -> NotificationSettingsRead:
     """Whether reminders also go by email, and whether this server sends email at all."""
-    enabled = await NotificationSettingsService(session, user_id).get_email_reminders()
+    enabled = await NotificationSettingsService(session, user.id).get_email_reminders()
     return NotificationSettingsRead(
         email_reminders=enabled, email_available=settings.smtp_url is not None
     )
@@ -29,10 +29,10 @@ async def get_notification_settings(
 
 @router.put("", response_model=NotificationSettingsRead)
 async def update_notification_settings(
-    data: NotificationSettingsUpdate, user_id: OwnerId, session: Session, settings: AppSettings
+    data: NotificationSettingsUpdate, user: CurrentUser, session: Session, settings: AppSettings
 ) -> NotificationSettingsRead:
     """Turn reminder emails on or off."""
-    enabled = await NotificationSettingsService(session, user_id).set_email_reminders(
+    enabled = await NotificationSettingsService(session, user.id).set_email_reminders(
         data.email_reminders
     )
     return NotificationSettingsRead(

@@ -11,7 +11,14 @@ from todochat.api.deps import IdempotencyKey, Tasks
 from todochat.api.errors import error_responses
 from todochat.idempotency import IdempotencyStore, Replay, check_key, request_fingerprint
 from todochat.todos.models import Task
-from todochat.todos.schemas import TaskCreate, TaskFilter, TaskPage, TaskRead, TaskUpdate
+from todochat.todos.schemas import (
+    CompletionRead,
+    TaskCreate,
+    TaskFilter,
+    TaskPage,
+    TaskRead,
+    TaskUpdate,
+)
 
 router = APIRouter(
     prefix="/api/{user_id}/tasks",
@@ -22,9 +29,15 @@ router = APIRouter(
 
 @router.get("", response_model=TaskPage)
 async def list_tasks(tasks: Tasks, filters: Annotated[TaskFilter, Query()]) -> TaskPage:
-    """List tasks with filters, search, sort and pagination."""
+    """List tasks with filters, search, sort and pagination; with status=completed, also the
+    completed occurrences of repeating tasks."""
     items, total = await tasks.list_tasks(filters)
-    return TaskPage(items=[TaskRead.model_validate(task) for task in items], total=total)
+    completions = await tasks.list_completions(filters)
+    return TaskPage(
+        items=[TaskRead.model_validate(task) for task in items],
+        total=total,
+        completions=[CompletionRead.model_validate(done) for done in completions],
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TaskRead)
@@ -57,14 +70,21 @@ async def get_task(task_id: int, tasks: Tasks) -> Task:
 
 @router.put("/{task_id}", response_model=TaskRead)
 async def update_task(task_id: int, data: TaskUpdate, tasks: Tasks) -> Task:
-    """Change the given fields of a task; `"due_at": null` clears the due date."""
+    """Change the given fields of a task; `"due_at": null` clears the due date, `"recurrence":
+    null` stops it repeating."""
     return await tasks.update_task(task_id, data)
 
 
 @router.patch("/{task_id}/complete", response_model=TaskRead)
 async def toggle_task(task_id: int, tasks: Tasks) -> Task:
-    """Toggle a task between done and not done."""
+    """Toggle a task between done and not done; a repeating task moves to its next occurrence."""
     return await tasks.toggle_task(task_id)
+
+
+@router.post("/{task_id}/skip", response_model=TaskRead, responses=error_responses(409))
+async def skip_occurrence(task_id: int, tasks: Tasks) -> Task:
+    """Skip a repeating task's current occurrence: it moves to the next one, nothing completed."""
+    return await tasks.skip_occurrence(task_id)
 
 
 @router.delete("/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
