@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from dateutil.rrule import rrulestr
 from icalendar import Calendar
 
 from tests.factories import Account, add_task, signup
@@ -127,3 +128,25 @@ async def test_wrong_tokens_and_other_users_are_not_found(
     assert (await client.get(other.url("/calendar"), headers=account.headers)).status_code == 403
     assert (await client.get(other.url("/calendar"))).status_code == 401
     assert (await client.delete(other.url("/calendar"), headers=account.headers)).status_code == 403
+
+
+async def test_repeating_tasks_carry_their_rrule(
+    client: httpx.AsyncClient, account: Account
+) -> None:
+    await add_task(
+        client,
+        account,
+        title="Water the plants",
+        due_at="2030-03-04T08:00:00+01:00",
+        recurrence="FREQ=WEEKLY;BYDAY=MO",
+    )
+    calendar = Calendar.from_ical((await fetch(client, await feed_url(client, account))).content)
+    [event] = calendar.walk("VEVENT")
+    assert event["RRULE"]["FREQ"] == ["WEEKLY"] and event["RRULE"]["BYDAY"] == ["MO"]
+    # A calendar expands it in the user's zone: 8:00 in Paris every Monday, also after DST.
+    start = event.decoded("DTSTART")
+    assert start.tzinfo.key == "Europe/Paris"  # type: ignore[union-attr]
+    rule = rrulestr(event["RRULE"].to_ical().decode(), dtstart=start)
+    later = list(rule[:6])
+    assert all(moment.weekday() == 0 and moment.hour == start.hour for moment in later)
+    assert later[-1].utcoffset() != later[0].utcoffset()  # the DST change falls in between

@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Todo
+from icalendar import Calendar, Event, Todo, vRecur
 from icalendar.enums import STATUS
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -105,6 +105,7 @@ def render_calendar(
                 categories=task.tags,
                 priority=_PRIORITY[task.priority],
             )
+            _add_recurrence(event, task)
             calendar.add_component(event)
         if "vtodo" in components:
             todo = Todo.new(
@@ -121,10 +122,22 @@ def render_calendar(
             todo.add("due", due)
             if task.completed_at is not None:
                 todo.add("completed", task.completed_at)
+            _add_recurrence(todo, task)
             calendar.add_component(todo)
     calendar.add_missing_timezones()
     body: bytes = calendar.to_ical()
     return body
+
+
+def _add_recurrence(component: Event | Todo, task: Task) -> None:
+    """The task's RRULE, from its current due time (DTSTART) in the user's zone.
+
+    A rule counted from completion ("every! 3 days") has no fixed future occurrences: the feed
+    shows only the next one.
+    """
+    if task.recurrence_rule and not task.recurrence_from_completion and not task.completed:
+        rule = task.recurrence_rule.removeprefix("RRULE:")
+        component.add("rrule", vRecur.from_ical(rule))
 
 
 def parse_components(value: str) -> set[Component]:
