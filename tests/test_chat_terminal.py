@@ -88,7 +88,7 @@ def test_wrong_password_is_asked_again_and_history_recalls_a_line(
 
     chat.expect("you>")
     chat.sendline("add a task to buy milk")
-    chat.expect("✓ add_task #1 'Buy milk'")
+    chat.expect(r"✓ add_task #\d+ 'Buy milk'")
     chat.expect("you>")
     chat.sendline("/history")  # local: shown here, never sent to the assistant
     chat.expect("you> add a task to buy milk")
@@ -96,7 +96,7 @@ def test_wrong_password_is_asked_again_and_history_recalls_a_line(
     chat.send(UP + UP)  # the line before /history
     chat.expect("add a task to buy milk")
     chat.send("\r")
-    chat.expect("✓ add_task #2 'Buy milk'")
+    chat.expect(r"✓ add_task #\d+ 'Buy milk'")
     chat.expect("you>")
     chat.sendeof()
     chat.expect(pexpect.EOF)

@@ -215,6 +215,12 @@ async def test_a_turn_cut_after_a_tool_ran_says_so_and_a_keyed_retry_finishes_it
 
 def _last_event(stream: str) -> tuple[str, dict[str, Any]]:
     """The name and data of a Server-Sent Events stream's last event."""
-    frames = [frame for frame in stream.strip().split("\n\n") if frame.strip()]
-    fields = dict(line.split(": ", 1) for line in frames[-1].splitlines())
+    # Any SSE line ending; keep-alive comments (": ping") are frames with no event.
+    lines = stream.replace("\r\n", "\n").replace("\r", "\n")
+    frames = [
+        [line for line in frame.splitlines() if line and not line.startswith(":")]
+        for frame in lines.split("\n\n")
+    ]
+    last = [frame for frame in frames if frame][-1]
+    fields = dict(line.split(": ", 1) for line in last)
     return fields["event"], json.loads(fields["data"])

@@ -83,10 +83,23 @@ def task_line(task: Task, zone: tzinfo) -> str:
         moment = _due(task.get("due_at"), zone)
         late = not task.get("completed") and moment is not None and moment < datetime.now(zone)
         notes.append(f"{'overdue, was ' if late else ''}due {due}")
+    notes.extend(_repeat_and_reminders(task, zone))
     tags = [f"#{tag}" for tag in task.get("tags") or []]
     notes.extend(tags)
     suffix = f" ({', '.join(notes)})" if notes else ""
     return f"#{task.get('id')} {safe_title(task)}{suffix}"
+
+
+def _repeat_and_reminders(task: Task, zone: tzinfo) -> list[str]:
+    """ "repeats every Monday at 9:00", "reminder Fri 5 Dec 4:30pm": what the task will do."""
+    notes = []
+    recurrence = task.get("recurrence")
+    if isinstance(recurrence, dict) and recurrence.get("text"):
+        notes.append(f"repeats {recurrence['text']}")
+    for reminder in task.get("reminders") or []:
+        if isinstance(reminder, dict) and reminder.get("status") == "pending":
+            notes.append(f"reminder {format_due(reminder.get('at'), zone) or reminder.get('at')}")
+    return notes
 
 
 def task_lines(tasks: list[Task], zone: tzinfo) -> str:
@@ -167,6 +180,19 @@ def _change_words(changes: dict[str, Any], task: Task | None, zone: tzinfo) -> s
     if "tags" in changes:
         tags = ", ".join(f"#{t}" for t in changes["tags"]) or "none"
         parts.append(f"tags {tags}")
+    if "recurrence" in changes:
+        recurrence = (task or {}).get("recurrence")
+        if changes["recurrence"] == "" or not isinstance(recurrence, dict):
+            parts.append("no longer repeats")
+        else:
+            parts.append(f"repeats {recurrence.get('text') or changes['recurrence']}")
+    if "reminders" in changes:
+        reminders = [
+            f"reminder {format_due(item.get('at'), zone) or item.get('at')}"
+            for item in (task or {}).get("reminders") or []
+            if isinstance(item, dict) and item.get("status") == "pending"
+        ]
+        parts.extend(reminders or ["no reminders"])
     return ", ".join(parts)
 
 
@@ -186,7 +212,15 @@ def confirm(step: ToolStep, zone: tzinfo) -> str:
     if step.name == "complete_task":
         if result.get("status") == "reopened":
             return f"Reopened #{ident} {title} — it's marked as not done (pending) again."
+        following = format_due(result.get("next_due"), zone)
+        if following:
+            return (
+                f"Done — marked #{ident} {title} as completed. ✓ It repeats: next due {following}."
+            )
         return f"Done — marked #{ident} {title} as completed. ✓"
+    if step.name == "skip_occurrence":
+        following = format_due(result.get("next_due"), zone)
+        return f"Skipped this one — #{ident} {title} is next due {following or 'later'}."
     if step.name == "delete_task":
         return f"Deleted #{ident} {title}."
     if step.name == "update_task":
