@@ -12,9 +12,8 @@ from tests.servers import Server, running_server
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[Server]:
-    """A real `todochat serve` for the module; registrations from 127.0.0.1 are not limited."""
-    env = {"DATABASE_URL": database_url, "TODOCHAT_OAUTH_REGISTRATIONS_PER_ADDRESS": "100000000"}
-    with running_server(tmp_path_factory.mktemp("oauth"), env) as srv:
+    """A real `todochat serve` for the module."""
+    with running_server(tmp_path_factory.mktemp("oauth"), {"DATABASE_URL": database_url}) as srv:
         yield srv
 
 
