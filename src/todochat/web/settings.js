@@ -144,8 +144,8 @@ export class SettingsDialog {
       this.profileStatus.textContent = "Nothing to change.";
       return;
     }
-    const submit = this.profileForm.querySelector("button[type=submit]");
-    submit.disabled = true;
+    // Not disabled while it runs: that would drop the keyboard focus.
+    if (this.profileForm.getAttribute("aria-busy")) return;
     this.profileForm.setAttribute("aria-busy", "true");
     try {
       const updated = await this.api.updateMe(fields);
@@ -164,7 +164,6 @@ export class SettingsDialog {
         field.focus();
       }
     } finally {
-      submit.disabled = false;
       this.profileForm.removeAttribute("aria-busy");
     }
   }
@@ -182,8 +181,8 @@ export class SettingsDialog {
     if (this.next.value.length < MIN_PASSWORD) {
       return problem(this.next, `Choose a new password of at least ${MIN_PASSWORD} characters.`);
     }
-    const submit = this.passwordForm.querySelector("button[type=submit]");
-    submit.disabled = true;
+    // Not disabled while it runs: that would drop the keyboard focus.
+    if (this.passwordForm.getAttribute("aria-busy")) return;
     this.passwordForm.setAttribute("aria-busy", "true");
     try {
       await this.api.changePassword(this.current.value, this.next.value);
@@ -198,7 +197,6 @@ export class SettingsDialog {
       else if (/new_password/.test(detail)) problem(this.next, detail.replace(/^.*new_password:\s*/, ""));
       else showMessage(this.passwordError, detail);
     } finally {
-      submit.disabled = false;
       this.passwordForm.removeAttribute("aria-busy");
     }
   }
