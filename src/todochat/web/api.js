@@ -146,6 +146,18 @@ export class Api {
     return this.request("GET", "/api/auth/me");
   }
 
+  /** Change the account's name and/or time zone; resolves with the updated user. */
+  updateMe(fields) {
+    return this.request("PATCH", "/api/auth/me", { body: fields });
+  }
+
+  /** Change the password (204); a wrong current password is a 422 naming current_password. */
+  changePassword(currentPassword, newPassword) {
+    return this.request("POST", "/api/auth/password", {
+      body: { current_password: currentPassword, new_password: newPassword },
+    });
+  }
+
   limits() {
     return this.request("GET", "/api/limits", { auth: false });
   }
@@ -159,6 +171,11 @@ export class Api {
 
   updateTask(taskId, fields) {
     return this.request("PUT", this.userPath(`/tasks/${taskId}`), { body: fields });
+  }
+
+  /** Move a repeating task to its next occurrence without completing it. */
+  skipTask(taskId) {
+    return this.request("POST", this.userPath(`/tasks/${taskId}/skip`));
   }
 
   toggleTask(taskId) {
