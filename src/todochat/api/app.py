@@ -24,6 +24,7 @@ from todochat.api.errors import install_error_handlers
 from todochat.api.headers import SecurityHeaders
 from todochat.api.limits import BodySizeLimit, ServerTiming
 from todochat.api.routes import (
+    archive,
     auth,
     calendar,
     chat,
@@ -111,7 +112,11 @@ def create_app(
     app.state.schema_head = head_revision()
     install_error_handlers(app)
     install_docs(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        larger={"/import": settings.max_import_bytes},
+    )
     app.add_middleware(ServerTiming)
     app.add_middleware(SecurityHeaders, docs_paths=DOCS_PATHS)
     app.include_router(health.router)
@@ -125,6 +130,7 @@ def create_app(
     app.include_router(notifications.router)
     app.include_router(limits.router)
     app.include_router(events.router)
+    app.include_router(archive.router)
     app.include_router(oauth.router)
     app.include_router(oauth.apps_router)
     # The OAuth authorization server (for MCP clients): metadata, /authorize, /token, ...
