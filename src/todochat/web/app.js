@@ -126,7 +126,15 @@ function startApp(session) {
     showUser(user);
     if (zoneChanged) tasks.render();
   };
-  const settings = new SettingsDialog(api, { getUser: () => session.user, onUserChange: setUser });
+  const settings = new SettingsDialog(api, {
+    getUser: () => session.user,
+    onUserChange: setUser,
+    onImported: () => {
+      tasks.refresh();
+      conversations.refresh();
+    },
+    onAccountDeleted: () => signOut({ notice: "Your account and all its data have been deleted." }),
+  });
   document.getElementById("open-settings").addEventListener("click", (event) => {
     drawers.closeAll();
     settings.open(event.currentTarget);

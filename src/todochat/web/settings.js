@@ -40,12 +40,15 @@ function showMessage(el, message) {
 export class SettingsDialog {
   /**
    * api: the session's Api; getUser(): the signed-in user; onUserChange(user): called with the
-   * account as the server returned it after a change.
+   * account as the server returned it after a change; onImported(): after an import added data;
+   * onAccountDeleted(): once the account is gone.
    */
-  constructor(api, { getUser, onUserChange }) {
+  constructor(api, { getUser, onUserChange, onImported, onAccountDeleted }) {
     this.api = api;
     this.getUser = getUser;
     this.onUserChange = onUserChange;
+    this.onImported = onImported;
+    this.onAccountDeleted = onAccountDeleted;
     document.body.append(document.getElementById("settings-template").content.cloneNode(true));
     this.dialog = document.getElementById("settings-dialog");
     this.opener = null;
@@ -66,6 +69,24 @@ export class SettingsDialog {
     this.passwordError = document.getElementById("password-error");
     this.passwordStatus = document.getElementById("password-status");
 
+    this.dataError = document.getElementById("data-error");
+    this.dataStatus = document.getElementById("data-status");
+    this.importForm = document.getElementById("import-form");
+    this.importFile = document.getElementById("import-file");
+    this.deleteForm = document.getElementById("delete-account-form");
+    this.deletePassword = document.getElementById("delete-account-password");
+    this.deleteError = document.getElementById("delete-account-error");
+
+    document.getElementById("export-json").addEventListener("click", () => this.download("json"));
+    document.getElementById("export-csv").addEventListener("click", () => this.download("csv"));
+    this.importForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.importChosenFile();
+    });
+    this.deleteForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.deleteAccount();
+    });
     this.dialog.querySelector("[data-close]").addEventListener("click", () => this.dialog.close());
     this.dialog.addEventListener("close", () => this.onClose());
     // A click on the backdrop (outside the dialog's box) closes it, as Escape does.
@@ -95,11 +116,15 @@ export class SettingsDialog {
     this.name.value = user.name || "";
     this.fillZones(user.time_zone);
     this.username.value = user.email;
-    for (const el of [this.profileError, this.passwordError]) showMessage(el, "");
-    for (const el of [this.profileStatus, this.passwordStatus]) el.textContent = "";
-    for (const input of [this.name, this.zone, this.current, this.next]) input.removeAttribute("aria-invalid");
+    for (const el of [this.profileError, this.passwordError, this.dataError, this.deleteError]) showMessage(el, "");
+    for (const el of [this.profileStatus, this.passwordStatus, this.dataStatus]) el.textContent = "";
+    for (const input of [this.name, this.zone, this.current, this.next, this.importFile, this.deletePassword]) {
+      input.removeAttribute("aria-invalid");
+    }
     this.current.value = "";
     this.next.value = "";
+    this.importFile.value = "";
+    this.deletePassword.value = "";
     this.dialog.showModal();
     this.name.focus();
   }
@@ -107,6 +132,7 @@ export class SettingsDialog {
   onClose() {
     this.current.value = "";
     this.next.value = "";
+    this.deletePassword.value = "";
     if (this.opener && this.opener.isConnected) this.opener.focus();
     this.opener = null;
   }
@@ -200,6 +226,82 @@ export class SettingsDialog {
     } finally {
       submit.disabled = false;
       this.passwordForm.removeAttribute("aria-busy");
+    }
+  }
+
+  /** Save the export as a file the browser downloads. */
+  async download(format) {
+    showMessage(this.dataError, "");
+    this.dataStatus.textContent = "";
+    try {
+      const { blob, name } = await this.api.exportFile(format);
+      const url = URL.createObjectURL(blob);
+      const link = h("a", { href: url, download: name, hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      this.dataStatus.textContent = `Downloaded ${name}.`;
+    } catch (err) {
+      if (err.status !== 401) showMessage(this.dataError, err.detail || "Couldn't download. Please try again.");
+    }
+  }
+
+  async importChosenFile() {
+    showMessage(this.dataError, "");
+    this.dataStatus.textContent = "";
+    this.importFile.removeAttribute("aria-invalid");
+    const [file] = this.importFile.files;
+    if (!file) {
+      this.importFile.setAttribute("aria-invalid", "true");
+      showMessage(this.dataError, "Choose a file to import.");
+      this.importFile.focus();
+      return;
+    }
+    const submit = this.importForm.querySelector("button[type=submit]");
+    submit.disabled = true;
+    this.importForm.setAttribute("aria-busy", "true");
+    try {
+      const result = await this.api.importFile(file);
+      const added = [`${result.tasks} task${result.tasks === 1 ? "" : "s"}`];
+      if (result.conversations) {
+        added.push(`${result.conversations} conversation${result.conversations === 1 ? "" : "s"}`);
+      }
+      const notes = result.warnings.length ? ` ${result.warnings.join(" ")}` : "";
+      this.dataStatus.textContent = `Imported ${added.join(" and ")}.${notes}`;
+      this.importFile.value = "";
+      toast(`Imported ${added.join(" and ")}`);
+      this.onImported?.();
+    } catch (err) {
+      if (err.status === 401) return;
+      this.importFile.setAttribute("aria-invalid", "true");
+      showMessage(this.dataError, `Nothing was imported: ${err.detail || "please try again."}`);
+    } finally {
+      submit.disabled = false;
+      this.importForm.removeAttribute("aria-busy");
+    }
+  }
+
+  async deleteAccount() {
+    showMessage(this.deleteError, "");
+    this.deletePassword.removeAttribute("aria-invalid");
+    const problem = (message) => {
+      this.deletePassword.setAttribute("aria-invalid", "true");
+      showMessage(this.deleteError, message);
+      this.deletePassword.focus();
+    };
+    if (!this.deletePassword.value) return problem("Enter your password to confirm.");
+    const submit = this.deleteForm.querySelector("button[type=submit]");
+    submit.disabled = true;
+    try {
+      await this.api.deleteAccount(this.deletePassword.value);
+      this.deletePassword.value = "";
+      this.onAccountDeleted?.();
+    } catch (err) {
+      if (err.status === 401) return;
+      problem(/password/.test(err.detail || "") ? "The password is wrong." : err.detail || "Couldn't delete the account.");
+    } finally {
+      submit.disabled = false;
     }
   }
 }
