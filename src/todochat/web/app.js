@@ -244,7 +244,7 @@ function setupDrawers() {
   scrim.addEventListener("click", () => close());
   document.addEventListener("keydown", (event) => {
     // A dialog open over a drawer handles its own Escape (it closes, the drawer stays).
-    if (event.key === "Escape" && opened && !event.target.closest("dialog")) {
+    if (event.key === "Escape" && opened && !document.querySelector("dialog[open]")) {
       event.preventDefault();
       close();
     }

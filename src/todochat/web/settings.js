@@ -170,8 +170,8 @@ export class SettingsDialog {
       this.profileStatus.textContent = "Nothing to change.";
       return;
     }
-    const submit = this.profileForm.querySelector("button[type=submit]");
-    submit.disabled = true;
+    // Not disabled while it runs: that would drop the keyboard focus.
+    if (this.profileForm.getAttribute("aria-busy")) return;
     this.profileForm.setAttribute("aria-busy", "true");
     try {
       const updated = await this.api.updateMe(fields);
@@ -190,7 +190,6 @@ export class SettingsDialog {
         field.focus();
       }
     } finally {
-      submit.disabled = false;
       this.profileForm.removeAttribute("aria-busy");
     }
   }
@@ -208,8 +207,8 @@ export class SettingsDialog {
     if (this.next.value.length < MIN_PASSWORD) {
       return problem(this.next, `Choose a new password of at least ${MIN_PASSWORD} characters.`);
     }
-    const submit = this.passwordForm.querySelector("button[type=submit]");
-    submit.disabled = true;
+    // Not disabled while it runs: that would drop the keyboard focus.
+    if (this.passwordForm.getAttribute("aria-busy")) return;
     this.passwordForm.setAttribute("aria-busy", "true");
     try {
       await this.api.changePassword(this.current.value, this.next.value);
@@ -224,7 +223,6 @@ export class SettingsDialog {
       else if (/new_password/.test(detail)) problem(this.next, detail.replace(/^.*new_password:\s*/, ""));
       else showMessage(this.passwordError, detail);
     } finally {
-      submit.disabled = false;
       this.passwordForm.removeAttribute("aria-busy");
     }
   }
