@@ -293,6 +293,9 @@ export class Api {
       if (response.status === 401) onUnauthorized(error);
       throw error;
     }
+    // The conversation the turn runs in, known before any event (a new one's first turn too).
+    const started = Number(response.headers.get("Conversation-Id"));
+    if (handlers.onStart && Number.isInteger(started) && started > 0) handlers.onStart(started);
     const type = response.headers.get("Content-Type") || "";
     if (!type.includes("text/event-stream")) {
       // E.g. an idempotent replay answered with the stored JSON response.
