@@ -516,5 +516,5 @@ def _loop(
             else:
                 conversation = client.turn(session, message, conversation)
         except KeyboardInterrupt:
-            # The server finishes and stores the turn anyway; the answer shows in the history.
-            client.say("\n(interrupted; the assistant still finishes this message)")
+            # The server stops the turn if no task was touched yet, else finishes and stores it.
+            client.say("\n(stopped; a change already under way is finished and kept)")

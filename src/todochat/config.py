@@ -76,6 +76,9 @@ class Settings(BaseSettings):
 
     max_message_chars: int = 4000
     max_body_bytes: int = 64 * 1024
+    max_import_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1, description="Largest file POST /api/{id}/import takes."
+    )
     history_max_messages: int = 20
     history_max_tokens: int = 8000
     agent_max_turns: int = 12

@@ -34,6 +34,13 @@ class ToolBudget:
     remaining: int
     called: int = 0
 
+    def close_if_unused(self) -> bool:
+        """If no call was made, refuse every further one and say True (nothing has changed)."""
+        if self.called:
+            return False
+        self.remaining = 0
+        return True
+
 
 _budget: ContextVar[ToolBudget | None] = ContextVar("todochat_tool_budget", default=None)
 

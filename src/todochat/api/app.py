@@ -24,6 +24,7 @@ from todochat.api.errors import install_error_handlers
 from todochat.api.headers import SecurityHeaders
 from todochat.api.limits import BodySizeLimit, ServerTiming
 from todochat.api.routes import (
+    archive,
     auth,
     calendar,
     chat,
@@ -104,7 +105,11 @@ def create_app(
     app.state.schema_head = head_revision()
     install_error_handlers(app)
     install_docs(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        larger={"/import": settings.max_import_bytes},
+    )
     app.add_middleware(ServerTiming)
     app.add_middleware(SecurityHeaders, docs_paths=DOCS_PATHS)
     app.include_router(health.router)
@@ -118,6 +123,7 @@ def create_app(
     app.include_router(notifications.router)
     app.include_router(limits.router)
     app.include_router(events.router)
+    app.include_router(archive.router)
     # The MCP server needs the sessionmaker, known only once the lifespan starts.
     mcp_app = _Deferred()
     app.mount("/mcp", mcp_app, name="mcp")

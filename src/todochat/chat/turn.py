@@ -10,7 +10,7 @@ import asyncio
 import copy
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -90,29 +90,33 @@ class ChatTurns:
 
     async def stream(
         self, user_id: uuid.UUID, request: ChatRequest, key: str | None = None
-    ) -> AsyncIterator[ServerEvent]:
-        """Start one turn (refusals raise here, before any event) and return its events.
+    ) -> tuple[int | None, AsyncIterator[ServerEvent]]:
+        """Start one turn (refusals raise here, before any event): its conversation and events.
 
-        The turn runs to the end and is stored even if the client leaves.
+        If the client leaves (a Stop button, a closed tab) before the agent has called any tool,
+        the turn stops there: its failure is stored as the reply (with the text streamed so
+        far) and the conversation is free again. Once a tool has been called, the turn runs to
+        the end and is stored, so every change it made is recorded with its reply.
         """
         begun = await self._begin(user_id, request, key)
         if isinstance(begun, Replay):
-            return _one(ServerEvent("done", begun.body))
+            return begun.body.get("conversation_id"), _one(ServerEvent("done", begun.body))
         queue: asyncio.Queue[ServerEvent | None] = asyncio.Queue()
-        task = asyncio.create_task(self._produce(begun, queue))
+        run = _StreamedTurn(begun, ToolBudget(self.settings.agent_max_tool_calls))
+        task = asyncio.create_task(self._produce(run, queue))
         self.in_flight.add(task)
         task.add_done_callback(self.in_flight.discard)
-        return _drain(queue)
+        return begun.conversation_id, _drain(queue, lambda: run.stop(task))
 
     async def drain(self, seconds: float) -> None:
         """Wait (bounded) for turns still running after their client left, e.g. at shutdown."""
         if self.in_flight:
             await asyncio.wait(set(self.in_flight), timeout=seconds)
 
-    async def _produce(self, start: TurnStart, queue: asyncio.Queue[ServerEvent | None]) -> None:
+    async def _produce(self, run: _StreamedTurn, queue: asyncio.Queue[ServerEvent | None]) -> None:
+        start, budget = run.start, run.budget
         calls: dict[str, dict[str, Any]] = {}
         streamed_text = False
-        budget = ToolBudget(self.settings.agent_max_tool_calls)
 
         def fail_event(code: str, detail: str) -> ServerEvent:
             # A new conversation exists now: the client continues in it.
@@ -129,14 +133,21 @@ class ChatTurns:
                     )
                     async for event in result.stream_events():
                         for server_event in server_events(event, calls):
-                            streamed_text |= server_event.event == "delta"
+                            if server_event.event == "delta":
+                                streamed_text = True
+                                run.text.append(server_event.data["text"])
+                            elif server_event.event == "tool_call":
+                                run.tool_calls.append(server_event.data)
                             queue.put_nowait(server_event)
             except BaseException as error:
                 # The agent's own failures are never the database's: its tools turn database
                 # errors into tool errors. Recording the failure may meet an outage, though.
                 failure: TodochatError
                 try:
-                    failure = await self._fail(start, error)
+                    if run.stopped and isinstance(error, asyncio.CancelledError):
+                        failure = await self._record_stop(run)
+                    else:
+                        failure = await self._fail(start, error, run.tool_calls)
                 except Exception as storing:  # the stream still ends with its last event
                     if not is_outage(storing):
                         raise
@@ -230,9 +241,21 @@ class ChatTurns:
             raise
         return response
 
-    async def _fail(self, start: TurnStart, error: BaseException) -> ModelUnavailable:
+    async def _record_stop(self, run: _StreamedTurn) -> ModelUnavailable:
+        """The client stopped the turn before any tool ran: keep what was streamed, marked."""
+        stopped = ModelUnavailable(STOPPED, cause="stopped by the client")
+        await asyncio.shield(self._store_failure(run.start, STOPPED, content="".join(run.text)))
+        return stopped
+
+    async def _fail(
+        self,
+        start: TurnStart,
+        error: BaseException,
+        tool_calls: list[dict[str, Any]] | None = None,
+    ) -> ModelUnavailable:
         """Log the cause, record the user's message about it as the reply and release the
-        conversation; the user's message stays. Returns what the user is told."""
+        conversation; the user's message stays, and so do the tool calls already made (their
+        changes are committed). Returns what the user is told."""
         failure = describe_failure(error, self.settings)
         if isinstance(error, MODEL_FAILURES):
             # The operator's log says what failed and which setting to check; the user is told
@@ -243,16 +266,23 @@ class ChatTurns:
         else:
             log.error("chat turn failed", exc_info=error)
         # Shielded: a cancelled request must still leave the conversation usable.
-        await asyncio.shield(self._store_failure(start, failure.message))
+        await asyncio.shield(self._store_failure(start, failure.message, tool_calls=tool_calls))
         return failure
 
-    async def _store_failure(self, start: TurnStart, reason: str) -> None:
+    async def _store_failure(
+        self,
+        start: TurnStart,
+        reason: str,
+        *,
+        content: str = "",
+        tool_calls: list[dict[str, Any]] | None = None,
+    ) -> None:
         async with self._session(start.turn_key) as session:
             await ConversationService(session, start.user_id).finish_turn(
                 start.conversation_id,
                 start.claim_token,
-                "",
-                [],
+                content,
+                tool_calls or [],
                 error=reason,
                 replaces_seq=start.failed_reply_seq,
             )
@@ -332,10 +362,48 @@ class ChatTurns:
         }
 
 
+STOPPED = "You stopped this answer. Your message is saved."
+
+
+@dataclass
+class _StreamedTurn:
+    """A streamed turn in flight: what it has shown the client so far, and whether it was stopped."""
+
+    start: TurnStart
+    budget: ToolBudget
+    text: list[str] = field(default_factory=list)
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    stopped: bool = False
+
+    def stop(self, task: asyncio.Task[None]) -> None:
+        """The client left: stop the turn unless a tool has run (or is running).
+
+        Closing the budget and counting the calls made happen in one step (no await), so a
+        stopped turn has called no tool and never will; one that has finishes and is stored.
+        """
+        if task.done():
+            return
+        conversation_id = self.start.conversation_id
+        if self.budget.close_if_unused():
+            log.info("client left; stopping the turn in conversation %s", conversation_id)
+            self.stopped = True
+            task.cancel()
+        else:
+            log.info("client left; finishing the turn in conversation %s", conversation_id)
+
+
 async def _one(event: ServerEvent) -> AsyncIterator[ServerEvent]:
     yield event
 
 
-async def _drain(queue: asyncio.Queue[ServerEvent | None]) -> AsyncIterator[ServerEvent]:
-    while (event := await queue.get()) is not None:
-        yield event
+async def _drain(
+    queue: asyncio.Queue[ServerEvent | None], on_leave: Callable[[], None]
+) -> AsyncIterator[ServerEvent]:
+    finished = False
+    try:
+        while (event := await queue.get()) is not None:
+            yield event
+        finished = True
+    finally:
+        if not finished:  # the client left before the last event
+            on_leave()

@@ -1,6 +1,7 @@
 // The chat: message list, composer, the streamed reply with its trace, inline errors and retry.
 
 import { fullDate, h, icon, toast } from "./dom.js";
+import { renderMarkdown } from "./markdown.js";
 
 const DRAFT_KEY = "todochat.draft";
 const COUNT_FROM = 2000; // show a character count once a message gets long
@@ -116,14 +117,23 @@ export class ChatView {
     this.form = document.getElementById("composer");
     this.input = document.getElementById("message");
     this.sendButton = document.getElementById("send");
+    this.stopButton = document.getElementById("stop");
+    this.live = null; // the turn being streamed: {turn, controller, reply, trace, typing}
+    this.stoppedActions = null; // the Regenerate button of the last stopped turn
     this.charCount = document.getElementById("char-count");
     this.maxChars = 4000; // until the server says (GET /api/limits)
 
+    this.stopButton.addEventListener("click", () => this.stop());
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.submit();
     });
     this.input.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && this.live) {
+        event.preventDefault();
+        this.stop();
+        return;
+      }
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !event.altKey) {
         event.preventDefault();
         this.submit();
@@ -234,7 +244,7 @@ export class ChatView {
       const items = (conversation.messages || []).map((message) =>
         message.role === "user"
           ? this.userBubble(message.content, message.created_at)
-          : this.assistantBubble(message.content, message.tool_calls, message.created_at));
+          : this.assistantBubble(message.content, message.tool_calls, message.created_at, message.error));
       this.messages.replaceChildren(...items);
       this.welcome.hidden = items.length > 0;
       this.scrollToEnd(true);
@@ -261,6 +271,8 @@ export class ChatView {
     this.loading = null;
     if (this.streaming) this.streaming.abort();
     this.streaming = null;
+    this.live = null;
+    this.stoppedActions = null;
     this.setBusy(false);
   }
 
@@ -277,7 +289,7 @@ export class ChatView {
         h("div", { class: "msg-text" }, text)));
   }
 
-  assistantBubble(text, toolCalls, createdAt) {
+  assistantBubble(text, toolCalls, createdAt, error = null) {
     const trace = h("ul", { class: "trace", "aria-label": "What the assistant did" });
     for (const call of toolCalls || []) trace.append(renderTraceStep(call));
     trace.hidden = !trace.children.length;
@@ -286,7 +298,8 @@ export class ChatView {
       h("div", { class: "bubble", title: createdAt ? fullDate(createdAt) : null },
         h("span", { class: "visually-hidden" }, "Assistant: "),
         trace,
-        h("div", { class: "msg-text" }, text)));
+        h("div", { class: "msg-text markdown" }, text ? renderMarkdown(text) : null),
+        error ? h("p", { class: "msg-note" }, error) : null));
   }
 
   nearBottom() {
@@ -315,8 +328,51 @@ export class ChatView {
   }
 
   setBusy(busy) {
+    const hadFocus = document.activeElement === (busy ? this.sendButton : this.stopButton);
     this.sendButton.disabled = busy || this.overLimit();
+    this.sendButton.hidden = busy;
+    this.stopButton.hidden = !busy;
     this.form.classList.toggle("busy", busy);
+    if (hadFocus) (busy ? this.stopButton : this.input).focus();
+  }
+
+  /**
+   * Stop the answer being streamed. The server stops the turn too if no tool has run yet (the
+   * message stays, the stop is stored as its reply); once a tool ran, the server finishes the
+   * turn and stores it, so the changes are never left half-recorded.
+   */
+  stop() {
+    const live = this.live;
+    if (!live || this.streaming !== live.controller) return;
+    this.live = null;
+    this.streaming = null;
+    live.controller.abort();
+    this.setBusy(false);
+    live.typing.remove();
+    const { reply, trace, turn } = live;
+    reply.classList.remove("streaming");
+    reply.removeAttribute("aria-busy");
+    reply.classList.add("stopped");
+    const ranTools = trace.children.length > 0;
+    const bubble = reply.querySelector(".bubble");
+    bubble.append(h("p", { class: "msg-note", role: "status" }, ranTools
+      ? "Stopped. The steps above were done and are kept; the full answer is saved in this conversation."
+      : "Stopped. Your message is saved."));
+    const isNew = this.conversationId == null && turn.startedIn != null;
+    if (isNew) this.conversationId = turn.startedIn;
+    if (!ranTools) {
+      const regenerate = h("button", { type: "button", class: "btn btn-small btn-secondary regenerate" },
+        icon("retry"), h("span", {}, "Regenerate"));
+      const actions = h("div", { class: "msg-actions" }, regenerate);
+      regenerate.addEventListener("click", () => {
+        this.stoppedActions = null;
+        this.retry(turn); // same Idempotency-Key: the answer replaces the stored stop
+      });
+      bubble.append(actions);
+      this.stoppedActions = actions;
+    }
+    if (this.conversationId != null && (isNew || ranTools)) this.hooks.onTurnDone(this.conversationId, isNew);
+    this.input.focus();
   }
 
   // --- a turn -----------------------------------------------------------------------------
@@ -324,6 +380,9 @@ export class ChatView {
   /** Send a message (a fresh turn). */
   send(text) {
     if (this.streaming || this.loading) return;
+    // Only the last turn can be regenerated.
+    if (this.stoppedActions) this.stoppedActions.remove();
+    this.stoppedActions = null;
     // A new message supersedes the last failed turn; its text was restored into the box.
     if (this.failed) {
       for (const node of this.failed.nodes) node.remove();
@@ -366,6 +425,7 @@ export class ChatView {
     textEl.after(typing);
     this.messages.append(reply);
     turn.nodes.push(reply);
+    this.live = { turn, controller, reply, trace, typing };
     this.scrollToEnd(true);
     let streamed = "";
 
@@ -373,10 +433,13 @@ export class ChatView {
       const done = await this.api.streamChat(
         { conversationId: turn.conversationId, message: turn.message, idempotencyKey: turn.key, signal: controller.signal },
         {
+          onStart: (conversationId) => {
+            turn.startedIn = conversationId;
+          },
           onDelta: (text) => {
             const stick = this.nearBottom();
             streamed += text;
-            textEl.textContent = streamed;
+            textEl.replaceChildren(renderMarkdown(streamed));
             typing.remove();
             if (stick) this.scrollToEnd(true);
           },
@@ -390,11 +453,12 @@ export class ChatView {
       );
       if (this.streaming !== controller) return;
       typing.remove();
-      if (typeof done.response === "string" && done.response) textEl.textContent = done.response;
+      if (typeof done.response === "string" && done.response) textEl.replaceChildren(renderMarkdown(done.response));
       if (!trace.children.length && Array.isArray(done.tool_calls) && done.tool_calls.length) {
         for (const call of done.tool_calls) trace.append(renderTraceStep(call));
         trace.hidden = false;
       }
+      this.live = null;
       reply.classList.remove("streaming");
       reply.removeAttribute("aria-busy");
       const isNew = turn.conversationId == null;
@@ -407,6 +471,7 @@ export class ChatView {
       if (err && err.name === "AbortError") return;
       if (this.streaming !== controller) return;
       this.streaming = null;
+      this.live = null;
       this.setBusy(false);
       typing.remove();
       reply.classList.remove("streaming");
