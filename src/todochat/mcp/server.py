@@ -178,7 +178,9 @@ TitleArg = Annotated[
     str, Field(description="Short task title, e.g. 'Buy groceries'. 1-200 characters.")
 ]
 DescriptionArg = Annotated[str | None, Field(description="Optional longer notes about the task.")]
-PriorityArg = Annotated[Priority | None, Field(description="low, medium or high.")]
+PriorityArg = Annotated[
+    Priority | None, Field(description="low, medium or high (Todoist's p1-p4 are read too).")
+]
 TagsArg = Annotated[
     list[str] | None, Field(description="Labels such as ['home', 'shopping'] (no '#' needed).")
 ]
