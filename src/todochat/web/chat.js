@@ -1,6 +1,7 @@
 // The chat: message list, composer, the streamed reply with its trace, inline errors and retry.
 
 import { fullDate, h, icon, toast } from "./dom.js";
+import { renderMarkdown } from "./markdown.js";
 
 const DRAFT_KEY = "todochat.draft";
 const COUNT_FROM = 2000; // show a character count once a message gets long
@@ -297,7 +298,7 @@ export class ChatView {
       h("div", { class: "bubble", title: createdAt ? fullDate(createdAt) : null },
         h("span", { class: "visually-hidden" }, "Assistant: "),
         trace,
-        h("div", { class: "msg-text" }, text),
+        h("div", { class: "msg-text markdown" }, text ? renderMarkdown(text) : null),
         error ? h("p", { class: "msg-note" }, error) : null));
   }
 
@@ -438,7 +439,7 @@ export class ChatView {
           onDelta: (text) => {
             const stick = this.nearBottom();
             streamed += text;
-            textEl.textContent = streamed;
+            textEl.replaceChildren(renderMarkdown(streamed));
             typing.remove();
             if (stick) this.scrollToEnd(true);
           },
@@ -452,7 +453,7 @@ export class ChatView {
       );
       if (this.streaming !== controller) return;
       typing.remove();
-      if (typeof done.response === "string" && done.response) textEl.textContent = done.response;
+      if (typeof done.response === "string" && done.response) textEl.replaceChildren(renderMarkdown(done.response));
       if (!trace.children.length && Array.isArray(done.tool_calls) && done.tool_calls.length) {
         for (const call of done.tool_calls) trace.append(renderTraceStep(call));
         trace.hidden = false;
