@@ -21,7 +21,25 @@ from pydantic_core import CoreSchema
 from todochat.todos.dates import check_due_range, format_offset, parse_offset
 from todochat.todos.models import Task, TaskCompletion
 
-Priority = Literal["low", "medium", "high"]
+PriorityLevel = Literal["low", "medium", "high"]
+# Todoist's words, read wherever a priority is given (REST, MCP, chat, quick add): p1 is the most
+# urgent. Stored and shown as the three levels.
+PRIORITY_WORDS: dict[str, PriorityLevel] = {"p1": "high", "p2": "medium", "p3": "low", "p4": "low"}
+
+
+def _priority_word(value: object) -> object:
+    if isinstance(value, str):
+        return PRIORITY_WORDS.get(value.strip().lower(), value)
+    return value
+
+
+Priority = Annotated[
+    PriorityLevel,
+    BeforeValidator(
+        _priority_word,
+        json_schema_input_type=Literal["low", "medium", "high", "p1", "p2", "p3", "p4"],
+    ),
+]
 Status = Literal["all", "pending", "completed"]
 DueFilter = Literal["today", "overdue", "week"]
 SortKey = Literal["created", "due", "priority", "title"]
@@ -235,7 +253,7 @@ class TaskRead(BaseModel):
     description: str
     completed: bool
     completed_at: datetime | None
-    priority: Priority
+    priority: PriorityLevel
     tags: list[str]
     due_at: datetime | None
     recurrence: RecurrenceRead | None
