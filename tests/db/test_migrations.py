@@ -71,7 +71,7 @@ async def test_concurrent_upgrades_migrate_once(empty_database_url: str) -> None
 
 
 # The task-numbers migration and the one before it.
-BEFORE_NUMBERS, NUMBERS = "7e2b9c4d1a06", "9a3f6c2e8b17"
+BEFORE_NUMBERS, NUMBERS = "c97a108fe5f0", "9a3f6c2e8b17"
 
 
 async def _connect(url: str) -> asyncpg.Connection:

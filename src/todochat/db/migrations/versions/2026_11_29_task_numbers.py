@@ -4,7 +4,7 @@ Existing tasks are numbered 1, 2, 3... per user in the order they were created, 
 user's counter starts after their last task.
 
 Revision ID: 9a3f6c2e8b17
-Revises: 7e2b9c4d1a06
+Revises: c97a108fe5f0
 Create Date: 2026-11-29 21:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "9a3f6c2e8b17"
-down_revision: str | None = "7e2b9c4d1a06"
+down_revision: str | None = "c97a108fe5f0"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
