@@ -29,6 +29,7 @@ from todochat.db.outage import is_outage
 from todochat.db.uow import single_statements, unit_of_work
 from todochat.errors import TodochatError
 from todochat.mcp.ledger import call_hash, call_signature, record_result, recorded_result
+from todochat.oauth import scopes as oauth_scopes
 from todochat.todos.dates import parse_due
 from todochat.todos.models import Task
 from todochat.todos.schemas import (
@@ -54,6 +55,8 @@ class Principal:
     user_id: uuid.UUID
     time_zone: str = "UTC"
     turn_key: str | None = None
+    # What the caller may do: an OAuth client may have been allowed to read only.
+    scopes: frozenset[str] = frozenset(oauth_scopes.ALL)
     occurrences: Counter[str] = field(default_factory=Counter, compare=False)
 
 
@@ -122,7 +125,10 @@ class TaskResult(BaseModel):
     def of(cls, task: Task, status: ChangeStatus) -> Self:
         """The result describing `task` after the change `status` names."""
         return cls(
-            task_id=task.id, status=status, title=task.title, task=TaskRead.model_validate(task)
+            task_id=task.number,
+            status=status,
+            title=task.title,
+            task=TaskRead.model_validate(task),
         )
 
 
@@ -171,14 +177,16 @@ class TaskList(BaseModel):
 TaskId = Annotated[
     int,
     Field(
-        ge=1, le=2**63 - 1, description="The task's id number, as shown in lists (e.g. 3 for '#3')."
+        ge=1, le=2**63 - 1, description="The task's number, as shown in lists (e.g. 3 for '#3')."
     ),
 ]
 TitleArg = Annotated[
     str, Field(description="Short task title, e.g. 'Buy groceries'. 1-200 characters.")
 ]
 DescriptionArg = Annotated[str | None, Field(description="Optional longer notes about the task.")]
-PriorityArg = Annotated[Priority | None, Field(description="low, medium or high.")]
+PriorityArg = Annotated[
+    Priority | None, Field(description="low, medium or high (Todoist's p1-p4 are read too).")
+]
 TagsArg = Annotated[
     list[str] | None, Field(description="Labels such as ['home', 'shopping'] (no '#' needed).")
 ]
@@ -446,7 +454,9 @@ def build_mcp(
             if change.replayed is not None:
                 return DeleteResult.model_validate(change.replayed)
             task = await tasks.delete_task(task_id)
-            return change.done(DeleteResult(task_id=task.id, status="deleted", title=task.title))
+            return change.done(
+                DeleteResult(task_id=task.number, status="deleted", title=task.title)
+            )
 
     @server.tool(annotations=ToolAnnotations(title="Update a task", idempotentHint=True))
     async def update_task(
