@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text, func
+from sqlalchemy import BigInteger, DateTime, ForeignKey, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from todochat.db.base import Base, Timestamped
@@ -24,6 +24,8 @@ class User(Timestamped, Base):
     name: Mapped[str] = mapped_column(String(100), server_default="")
     password_hash: Mapped[str] = mapped_column(Text)
     time_zone: Mapped[str] = mapped_column(String(64), server_default="UTC")
+    # The number of the user's last task: adding one takes the next (never reused after delete).
+    last_task_number: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
 
 class AppSetting(Base):

@@ -1,7 +1,7 @@
 """Accounts of an external issuer's users, keyed by the token's iss and sub.
 
 Revision ID: 568d5a30a9e1
-Revises: c97a108fe5f0
+Revises: 9a3f6c2e8b17
 Create Date: 2026-11-29 21:21:22.408242
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "568d5a30a9e1"
-down_revision: str | None = "c97a108fe5f0"
+down_revision: str | None = "9a3f6c2e8b17"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
