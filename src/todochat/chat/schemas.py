@@ -66,6 +66,19 @@ class MessageRead(BaseModel):
 
 
 class ConversationDetail(ConversationRead):
-    """A conversation with all its messages in order."""
+    """A conversation with a page of its messages in order (the newest, unless `before`)."""
 
     messages: list[MessageRead]
+    has_more: bool = Field(
+        default=False,
+        description="Older messages exist: ask again with `before` set to the first "
+        "message's `seq`.",
+    )
+
+
+class ConversationRename(BaseModel):
+    """A new title for a conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(description="1-200 characters; line breaks and runs of spaces collapse.")

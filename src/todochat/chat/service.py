@@ -21,6 +21,7 @@ from todochat.errors import (
 )
 
 TITLE_CHARS = 60
+MAX_TITLE_CHARS = 200  # the column's size
 
 
 def title_from(message: str) -> str:
@@ -30,6 +31,18 @@ def title_from(message: str) -> str:
         return line or "New conversation"
     cut = line[:TITLE_CHARS].rsplit(" ", 1)[0]
     return (cut or line[:TITLE_CHARS]) + "…"
+
+
+def check_title(title: str) -> str:
+    """A conversation title on one line, its spaces collapsed; InvalidInput if empty or long."""
+    line = " ".join(title.split())
+    if not line:
+        raise InvalidInput("title: The title is empty.")
+    if len(line) > MAX_TITLE_CHARS:
+        raise InvalidInput(
+            f"title: The title is {len(line)} characters long; the limit is {MAX_TITLE_CHARS}."
+        )
+    return line
 
 
 def check_message(message: str, max_chars: int) -> str:
@@ -66,16 +79,30 @@ class ConversationService:
     def __init__(self, session: AsyncSession, user_id: uuid.UUID) -> None:
         self.repo = ConversationRepository(session, user_id)
 
-    async def list_conversations(self, limit: int, offset: int) -> tuple[list[Conversation], int]:
-        """Most recent first."""
-        return await self.repo.list_conversations(limit, offset)
+    async def list_conversations(
+        self, limit: int, offset: int, q: str | None = None
+    ) -> tuple[list[Conversation], int]:
+        """Most recent first; with `q`, those whose title or messages contain it."""
+        return await self.repo.list_conversations(limit, offset, q or None)
 
-    async def get_conversation(self, conversation_id: int) -> tuple[Conversation, list[Message]]:
-        """The conversation and all its messages, or ConversationNotFound."""
+    async def get_conversation(
+        self, conversation_id: int, limit: int, before: int | None = None
+    ) -> tuple[Conversation, list[Message], bool]:
+        """The conversation, a page of its messages (the newest `limit` before seq `before`)
+        and whether older ones remain; or ConversationNotFound."""
         conversation = await self.repo.get_conversation(conversation_id)
         if conversation is None:
             raise ConversationNotFound(conversation_id)
-        return conversation, await self.repo.messages(conversation_id)
+        messages, more = await self.repo.messages_before(conversation_id, limit, before)
+        return conversation, messages, more
+
+    async def rename_conversation(self, conversation_id: int, title: str) -> Conversation:
+        """Give the conversation the title (1-200 characters on one line), or
+        ConversationNotFound / InvalidInput."""
+        renamed = await self.repo.rename_conversation(conversation_id, check_title(title))
+        if renamed is None:
+            raise ConversationNotFound(conversation_id)
+        return renamed
 
     async def delete_conversation(self, conversation_id: int) -> None:
         """Delete it, or ConversationNotFound."""
