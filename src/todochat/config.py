@@ -102,6 +102,15 @@ class Settings(BaseSettings):
     login_attempts_per_account: int = Field(default=10, ge=1)
     login_attempts_per_address: int = Field(default=50, ge=1)
     signups_per_address: int = Field(default=10, ge=1)
+    oauth_registrations_per_address: int = Field(
+        default=20, ge=1, description="OAuth client registrations from one address per window."
+    )
+    oauth_access_token_seconds: int = Field(
+        default=3600, ge=60, description="Lifetime of an OAuth access token for /mcp/."
+    )
+    oauth_refresh_token_days: int = Field(
+        default=30, ge=1, description="Days an unused OAuth refresh token stays valid."
+    )
 
     max_connections: int = Field(
         default=1000,

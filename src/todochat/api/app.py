@@ -33,6 +33,7 @@ from todochat.api.routes import (
     health,
     limits,
     notifications,
+    oauth,
     tasks,
     webhooks,
 )
@@ -42,11 +43,12 @@ from todochat.config import Settings, get_settings
 from todochat.db.engine import create_engine, create_sessionmaker
 from todochat.db.migrate import head_revision
 from todochat.db.uow import unit_of_work
-from todochat.mcp.http import mcp_http_app
+from todochat.mcp.http import mcp_http_app, read_only_tool_names
 from todochat.mcp.server import build_mcp, identify_bound, identify_from_request
 from todochat.notify.channels import reminder_channels
 from todochat.notify.events import EventHub
 from todochat.notify.worker import run_reminder_worker
+from todochat.oauth.routes import oauth_routes
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
@@ -76,7 +78,12 @@ def create_app(
             app.state.secret_key = settings.secret_key or await _load_secret_key(maker)
             app.state.mcp = build_mcp(maker, identify_from_request, clock=clock)
             mcp_app.app = mcp_http_app(
-                app.state.mcp, lambda: app.state.secret_key, maker, settings.mcp_allowed_hosts
+                app.state.mcp,
+                lambda: app.state.secret_key,
+                maker,
+                settings.mcp_allowed_hosts,
+                public_url=settings.public_url,
+                read_only_tools=await read_only_tool_names(app.state.mcp),
             )
             await stack.enter_async_context(app.state.mcp.session_manager.run())
             model = build_model(settings)
@@ -124,6 +131,10 @@ def create_app(
     app.include_router(limits.router)
     app.include_router(events.router)
     app.include_router(archive.router)
+    app.include_router(oauth.router)
+    app.include_router(oauth.apps_router)
+    # The OAuth authorization server (for MCP clients): metadata, /authorize, /token, ...
+    app.router.routes.extend(oauth_routes())
     # The MCP server needs the sessionmaker, known only once the lifespan starts.
     mcp_app = _Deferred()
     app.mount("/mcp", mcp_app, name="mcp")

@@ -6,6 +6,7 @@ from todochat.db.base import Base
 from todochat.idempotency import IdempotencyRecord
 from todochat.mcp.ledger import ToolCallRecord
 from todochat.notify.models import CalendarFeed, NotificationSetting, Webhook
+from todochat.oauth.models import OAuthAuthorization, OAuthClient, OAuthGrant, OAuthRefreshToken
 from todochat.ratelimit import RateWindow
 from todochat.todos.models import Reminder, Task, TaskCompletion
 
@@ -18,6 +19,10 @@ __all__ = [
     "IdempotencyRecord",
     "Message",
     "NotificationSetting",
+    "OAuthAuthorization",
+    "OAuthClient",
+    "OAuthGrant",
+    "OAuthRefreshToken",
     "RateWindow",
     "Reminder",
     "Task",

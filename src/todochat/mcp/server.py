@@ -29,6 +29,7 @@ from todochat.db.outage import is_outage
 from todochat.db.uow import single_statements, unit_of_work
 from todochat.errors import TodochatError
 from todochat.mcp.ledger import call_hash, call_signature, record_result, recorded_result
+from todochat.oauth import scopes as oauth_scopes
 from todochat.todos.dates import parse_due
 from todochat.todos.models import Task
 from todochat.todos.schemas import (
@@ -54,6 +55,8 @@ class Principal:
     user_id: uuid.UUID
     time_zone: str = "UTC"
     turn_key: str | None = None
+    # What the caller may do: an OAuth client may have been allowed to read only.
+    scopes: frozenset[str] = frozenset(oauth_scopes.ALL)
     occurrences: Counter[str] = field(default_factory=Counter, compare=False)
 
 
