@@ -151,6 +151,22 @@ class ConversationRepository:
         rows = list((await self.session.scalars(statements.CLAIM_STORE_AND_READ, params)).all())
         return sorted(rows, key=lambda stored: stored.seq)
 
+    async def drop_from(self, conversation_id: int, seq: int) -> None:
+        """Delete the messages from `seq` on and number the next one `seq` again (the caller
+        holds the conversation's claim, in a transaction)."""
+        await self.session.execute(
+            delete(Message).where(
+                Message.conversation_id == conversation_id,
+                Message.user_id == self.user_id,
+                Message.seq >= seq,
+            )
+        )
+        await self.session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.user_id == self.user_id)
+            .values(last_seq=seq - 1)
+        )
+
     async def extend_claim(self, conversation_id: int, token: str, claim: timedelta) -> None:
         """Keep a running turn's claim alive, if the turn still holds it."""
         params = {

@@ -15,6 +15,11 @@ class ChatRequest(BaseModel):
 
     conversation_id: int | None = Field(default=None, ge=1)
     message: str
+    edit_last: bool = Field(
+        default=False,
+        description="Replace the conversation's last message (and its failed or stopped "
+        "answer) with this one; 409 `not_editable` if that answer stands or changed tasks.",
+    )
 
 
 class ToolCallRead(BaseModel):

@@ -17,6 +17,7 @@ from todochat.errors import (
     ConversationBusy,
     ConversationNotFound,
     InvalidInput,
+    NotEditable,
     RateLimited,
 )
 
@@ -120,12 +121,16 @@ class ConversationService:
         turns_per_minute: int,
         turn_key: str | None = None,
         resume_seq: int | None = None,
+        edit_last: bool = False,
     ) -> TurnStart:
         """Count the turn (reading the user's time zone), claim (or create) the conversation with
         the user's message stored, and load the recent history the model will see.
 
         `resume_seq` continues a keyed turn whose first attempt died after storing the message.
+        `edit_last` replaces the last message and its failed answer (run it in a transaction).
         """
+        if edit_last and conversation_id is None:
+            raise InvalidInput("edit_last: Editing needs the conversation_id of the message.")
         counted = await self.repo.count_turn()
         if counted is None:
             raise AccountGone()
@@ -146,8 +151,9 @@ class ConversationService:
                 resume_seq,
                 max_messages=max_messages,
                 max_tokens=max_tokens,
+                edit_last=edit_last,
             )
-        except (RateLimited, ConversationNotFound, ConversationBusy):
+        except (RateLimited, ConversationNotFound, ConversationBusy, NotEditable):
             # A refused turn does not use up the user's quota.
             await self.repo.uncount_turn()
             raise
@@ -163,6 +169,7 @@ class ConversationService:
         *,
         max_messages: int,
         max_tokens: int,
+        edit_last: bool = False,
     ) -> TurnStart:
         user_id = self.repo.user_id
         token = turn_key or f"turn:{uuid.uuid4()}"
@@ -171,6 +178,15 @@ class ConversationService:
             return TurnStart(
                 user_id, time_zone, first.conversation_id, first.seq, [first], turn_key, token
             )
+        if resume_seq is None and edit_last:
+            # Claim first, then check and drop the exchange being replaced: the claim (taken
+            # again below under the same token) keeps any other turn out meanwhile.
+            if not await self.repo.claim(conversation_id, claim, token):
+                await self._refuse(conversation_id)
+            last = await self.repo.recent_messages(conversation_id, 2)
+            if not _replaceable(last):
+                raise NotEditable()
+            await self.repo.drop_from(conversation_id, last[0].seq)
         if resume_seq is None:
             # The usual turn: claim, store the message and read the history in one statement.
             recent = await self.repo.claim_and_read(
@@ -252,3 +268,17 @@ def _missing_before(recent: list[Message], limit: int) -> bool:
     if limit <= 1 or recent[-1].seq == 1:
         return False
     return len(recent) < 2 or recent[-2].seq != recent[-1].seq - 1
+
+
+def _replaceable(last: list[Message]) -> bool:
+    """Whether the last exchange is a user message whose answer failed (or was stopped)
+    without calling a tool: replacing it then undoes nothing that happened."""
+    if len(last) != 2:
+        return False
+    asked, answer = last
+    return (
+        asked.role == "user"
+        and answer.role == "assistant"
+        and answer.error is not None
+        and not answer.tool_calls
+    )
