@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncpg
+import pytest
 from sqlalchemy.engine import make_url
 
 from todochat.db.migrate import downgrade, upgrade
@@ -67,3 +68,119 @@ async def test_concurrent_upgrades_migrate_once(empty_database_url: str) -> None
     outputs = await asyncio.gather(*(process.communicate() for process in processes))
     assert [process.returncode for process in processes] == [0, 0, 0, 0], outputs
     assert "task" in await _tables(empty_database_url)
+
+
+# The task-numbers migration and the one before it.
+BEFORE_NUMBERS, NUMBERS = "c97a108fe5f0", "9a3f6c2e8b17"
+
+
+async def _connect(url: str) -> asyncpg.Connection:
+    parsed = make_url(url)
+    return await asyncpg.connect(
+        user=parsed.username,
+        host=parsed.query.get("host") or parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+    )
+
+
+async def _numbers(url: str) -> dict[str, list[tuple[str, int]]]:
+    """Each user's (title, number) in creation order, and their counters."""
+    conn = await _connect(url)
+    try:
+        rows = await conn.fetch(
+            "SELECT u.email, t.title, t.number FROM task t JOIN app_user u ON u.id = t.user_id"
+            " ORDER BY t.id"
+        )
+        counters = await conn.fetch("SELECT email, last_task_number FROM app_user ORDER BY email")
+    finally:
+        await conn.close()
+    numbered: dict[str, list[tuple[str, int]]] = {}
+    for row in rows:
+        numbered.setdefault(row["email"], []).append((row["title"], row["number"]))
+    numbered["counters"] = [(row["email"], row["last_task_number"]) for row in counters]
+    return numbered
+
+
+async def test_task_numbers_migration_numbers_existing_tasks_per_user(
+    empty_database_url: str,
+) -> None:
+    """Tasks made before numbers existed get 1, 2, 3... per user in creation order; the counters
+    continue after them; reminders and completion history keep their task; downgrade and
+    upgrade again give the same numbers."""
+    url = empty_database_url
+    upgrade(url, BEFORE_NUMBERS)
+    conn = await _connect(url)
+    try:
+        users = {}
+        for email in ("a@example.com", "b@example.com", "c@example.com"):
+            users[email] = await conn.fetchval(
+                "INSERT INTO app_user (email, email_canonical, password_hash)"
+                " VALUES ($1::text, $1::text, 'x') RETURNING id",
+                email,
+            )
+        a, b = users["a@example.com"], users["b@example.com"]
+        ids = {}
+        # Interleaved, as global ids were handed out; one of A's is deleted before the upgrade.
+        for owner, title in [(a, "A1"), (b, "B1"), (a, "A-gone"), (a, "A2"), (b, "B2"), (a, "A3")]:
+            ids[title] = await conn.fetchval(
+                "INSERT INTO task (user_id, title) VALUES ($1, $2) RETURNING id", owner, title
+            )
+        await conn.execute("DELETE FROM task WHERE id = $1", ids["A-gone"])
+        await conn.execute(
+            "INSERT INTO reminder (user_id, task_id, at, delivery_id)"
+            " VALUES ($1, $2, now() + interval '1 day', gen_random_uuid())",
+            a,
+            ids["A2"],
+        )
+        await conn.execute(
+            "INSERT INTO task_completion (user_id, task_id, title, completed_at)"
+            " VALUES ($1, $2, 'B2', now())",
+            b,
+            ids["B2"],
+        )
+    finally:
+        await conn.close()
+
+    upgrade(url, NUMBERS)
+    expected = {
+        "a@example.com": [("A1", 1), ("A2", 2), ("A3", 3)],
+        "b@example.com": [("B1", 1), ("B2", 2)],
+        "counters": [("a@example.com", 3), ("b@example.com", 2), ("c@example.com", 0)],
+    }
+    assert await _numbers(url) == expected
+
+    conn = await _connect(url)
+    try:
+        # Still attached to the same tasks, now known by their numbers.
+        assert (
+            await conn.fetchval("SELECT t.number FROM reminder r JOIN task t ON t.id = r.task_id")
+            == 2
+        )
+        assert (
+            await conn.fetchval(
+                "SELECT t.title FROM task_completion c JOIN task t ON t.id = c.task_id"
+            )
+            == "B2"
+        )
+        with pytest.raises(asyncpg.UniqueViolationError):
+            await conn.execute("INSERT INTO task (user_id, number, title) VALUES ($1, 1, 'dup')", a)
+        with pytest.raises(asyncpg.NotNullViolationError):
+            await conn.execute("INSERT INTO task (user_id, title) VALUES ($1, 'no number')", a)
+    finally:
+        await conn.close()
+
+    downgrade(url, BEFORE_NUMBERS)
+    conn = await _connect(url)
+    try:
+        columns = await conn.fetch(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE (table_name, column_name) IN (('task', 'number'),"
+            " ('app_user', 'last_task_number'))"
+        )
+        assert columns == []
+        assert await conn.fetchval("SELECT count(*) FROM task") == 5
+    finally:
+        await conn.close()
+    upgrade(url)
+    assert await _numbers(url) == expected

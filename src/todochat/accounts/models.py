@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import String, Text, func
+from sqlalchemy import BigInteger, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from todochat.db.base import Base, Timestamped
@@ -23,6 +23,8 @@ class User(Timestamped, Base):
     name: Mapped[str] = mapped_column(String(100), server_default="")
     password_hash: Mapped[str] = mapped_column(Text)
     time_zone: Mapped[str] = mapped_column(String(64), server_default="UTC")
+    # The number of the user's last task: adding one takes the next (never reused after delete).
+    last_task_number: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
 
 class AppSetting(Base):

@@ -29,7 +29,7 @@ from todochat.todos.dates import parse_due
 from todochat.todos.models import Task, TaskCompletion
 from todochat.todos.recurrence import RuleEnded
 from todochat.todos.schemas import (
-    Priority,
+    PriorityLevel,
     RecurrenceSet,
     ReminderSpec,
     TaskCreate,
@@ -39,7 +39,12 @@ from todochat.todos.service import TaskService
 
 # Todoist's CSV PRIORITY is 4 for its p1 (most urgent) down to 1 for p4, which is "no priority":
 # p1-p3 read as the words do everywhere else (high, medium, low), p4 as the default.
-TODOIST_PRIORITIES: dict[str, Priority] = {"4": "high", "3": "medium", "2": "low", "1": "medium"}
+TODOIST_PRIORITIES: dict[str, PriorityLevel] = {
+    "4": "high",
+    "3": "medium",
+    "2": "low",
+    "1": "medium",
+}
 _LABEL_RE = re.compile(r"(?<!\S)@([\w-]+)")
 _MAX_DESCRIPTION = 2000
 
@@ -197,7 +202,7 @@ class TodoistRow:
     line: int
     title: str
     description: str
-    priority: Priority
+    priority: PriorityLevel
     tags: list[str]
     date: str
     zone: str | None

@@ -125,7 +125,10 @@ class TaskResult(BaseModel):
     def of(cls, task: Task, status: ChangeStatus) -> Self:
         """The result describing `task` after the change `status` names."""
         return cls(
-            task_id=task.id, status=status, title=task.title, task=TaskRead.model_validate(task)
+            task_id=task.number,
+            status=status,
+            title=task.title,
+            task=TaskRead.model_validate(task),
         )
 
 
@@ -174,14 +177,16 @@ class TaskList(BaseModel):
 TaskId = Annotated[
     int,
     Field(
-        ge=1, le=2**63 - 1, description="The task's id number, as shown in lists (e.g. 3 for '#3')."
+        ge=1, le=2**63 - 1, description="The task's number, as shown in lists (e.g. 3 for '#3')."
     ),
 ]
 TitleArg = Annotated[
     str, Field(description="Short task title, e.g. 'Buy groceries'. 1-200 characters.")
 ]
 DescriptionArg = Annotated[str | None, Field(description="Optional longer notes about the task.")]
-PriorityArg = Annotated[Priority | None, Field(description="low, medium or high.")]
+PriorityArg = Annotated[
+    Priority | None, Field(description="low, medium or high (Todoist's p1-p4 are read too).")
+]
 TagsArg = Annotated[
     list[str] | None, Field(description="Labels such as ['home', 'shopping'] (no '#' needed).")
 ]
@@ -449,7 +454,9 @@ def build_mcp(
             if change.replayed is not None:
                 return DeleteResult.model_validate(change.replayed)
             task = await tasks.delete_task(task_id)
-            return change.done(DeleteResult(task_id=task.id, status="deleted", title=task.title))
+            return change.done(
+                DeleteResult(task_id=task.number, status="deleted", title=task.title)
+            )
 
     @server.tool(annotations=ToolAnnotations(title="Update a task", idempotentHint=True))
     async def update_task(

@@ -203,6 +203,15 @@ export class Api {
     return this.request("GET", this.userPath(`/tasks?${query}`), { signal });
   }
 
+  createTask(fields) {
+    return this.request("POST", this.userPath("/tasks"), { body: fields });
+  }
+
+  /** Read a quick-add line into task drafts (nothing is created). */
+  parseTasks(text) {
+    return this.request("POST", this.userPath("/tasks/parse"), { body: { text } });
+  }
+
   updateTask(taskId, fields) {
     return this.request("PUT", this.userPath(`/tasks/${taskId}`), { body: fields });
   }

@@ -5,6 +5,7 @@ import { ChatView } from "./chat.js";
 import { ConversationList } from "./conversations.js";
 import { setDisplayTimeZone, toast } from "./dom.js";
 import { ReminderListener, setupNotificationButton } from "./reminders.js";
+import { QuickAdd } from "./quickadd.js";
 import { SettingsDialog } from "./settings.js";
 import { TasksPanel } from "./tasks.js";
 
@@ -117,6 +118,7 @@ function startApp(session) {
 
   const drawers = setupDrawers();
   const tasks = new TasksPanel(api);
+  new QuickAdd(api, { onAdded: () => tasks.refresh() });
   // The account as the server last described it: after a change, the session and every date
   // shown follow it.
   const setUser = (user) => {

@@ -9,7 +9,7 @@ const FILTERS = ["pending", "completed", "all"];
 const EMPTY_TEXT = {
   pending: "Nothing pending. Nice.",
   completed: "Nothing completed yet.",
-  all: "No tasks yet. Ask the assistant to add one.",
+  all: "No tasks yet. Add one above, or ask the assistant.",
 };
 
 export class TasksPanel {
