@@ -78,7 +78,9 @@ def test_a_time_zone_change_moves_the_due_times_shown(
     expect(use_device).to_be_visible()
     dialog.get_by_label("Name").fill("Ada")
     dialog.get_by_role("button", name="Save profile").click()
-    expect(dialog.get_by_role("status").first).to_have_text("Saved.")
+    expect(dialog.get_by_role("status").first).to_have_text(
+        "Saved. Times are now shown in Asia/Tokyo."
+    )
     shot(page, output_dir / "20-settings.png")
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
@@ -100,7 +102,9 @@ def test_a_time_zone_change_moves_the_due_times_shown(
     use_device.click()
     expect(zone).to_have_value("America/New_York")
     dialog.get_by_role("button", name="Save profile").click()
-    expect(dialog.get_by_role("status").first).to_have_text("Saved.")
+    expect(dialog.get_by_role("status").first).to_have_text(
+        "Saved. Times are now shown in America/New York."
+    )
     dialog.get_by_role("button", name="Close settings").click()
     expect(rent.locator(".pill-due")).to_have_text("Jan 15, 2030 12:00 PM")
     assert me(base_url, token)["time_zone"] == "America/New_York"

@@ -1,7 +1,7 @@
 // One task's repeat rule and reminders, in a native <dialog> (modal, Escape closes, focus
 // returns to the button that opened it). Every change is one PUT of the task over REST.
 
-import { dueLabel, fullDate, h, icon, localInputValue, toast } from "./dom.js";
+import { dueLabel, fullDate, h, icon, localInputValue } from "./dom.js";
 
 const PRESETS = new Set(["every day", "every weekday", "every week", "every 2 weeks", "every month", "every year"]);
 const MIN_LEAD_MS = 30 * 1000; // a reminder at a time must be a little ahead: it has to be armed
@@ -75,6 +75,8 @@ export class ScheduleDialog {
     this.customField = document.getElementById("repeat-custom-field");
     this.rule = document.getElementById("repeat-rule");
     this.repeatError = document.getElementById("repeat-error");
+    this.repeatStatus = document.getElementById("repeat-status");
+    this.reminderStatus = document.getElementById("reminder-status");
     this.stopRepeat = document.getElementById("stop-repeat");
     this.list = document.getElementById("reminder-list");
     this.empty = document.getElementById("reminders-empty");
@@ -117,6 +119,7 @@ export class ScheduleDialog {
   open(task) {
     this.task = task;
     for (const el of [this.repeatError, this.reminderError]) showMessage(el, "");
+    for (const el of [this.repeatStatus, this.reminderStatus]) el.textContent = "";
     for (const el of [this.rule, this.at]) el.removeAttribute("aria-invalid");
     const text = task.recurrence ? task.recurrence.text : "";
     if (!text) this.preset.value = "";
@@ -172,7 +175,7 @@ export class ScheduleDialog {
       icon("bell"),
       h("span", { class: "reminder-text", title: fullDate(reminder.at) }, text),
       status ? h("span", { class: "pill" }, status === "sent" ? "Sent" : "Cancelled") : null,
-      reminder.status === "sent" ? null : h("button", {
+      reminder.status === "sent" || this.task.completed ? null : h("button", {
         type: "button", class: "btn btn-ghost btn-small",
         "aria-label": `Remove the reminder ${text}`,
         onclick: () => this.removeReminder(reminder),
@@ -213,6 +216,7 @@ export class ScheduleDialog {
   async saveRepeat(text, stop = false) {
     if (this.busy) return;
     showMessage(this.repeatError, "");
+    this.repeatStatus.textContent = "";
     this.rule.removeAttribute("aria-invalid");
     if (this.preset.value === "custom" && !text && !stop) {
       this.rule.setAttribute("aria-invalid", "true");
@@ -221,9 +225,8 @@ export class ScheduleDialog {
       return;
     }
     const current = this.task.recurrence ? this.task.recurrence.text : "";
-    if (text === current) {
-      showMessage(this.repeatError, "");
-      this.repeatNow.textContent = text ? `Repeats ${text}. (Unchanged.)` : "Does not repeat. (Unchanged.)";
+    if (text.toLowerCase() === current.toLowerCase()) {
+      this.repeatStatus.textContent = "Nothing to change.";
       return;
     }
     const fields = { recurrence: text || null };
@@ -234,7 +237,10 @@ export class ScheduleDialog {
     const err = await this.save(fields, this.repeatForm);
     if (!err) {
       const updated = this.task;
-      toast(updated.recurrence ? `Repeats ${updated.recurrence.text}` : `“${updated.title}” no longer repeats`);
+      // Said inside the dialog: a modal dialog leaves the page's toasts dimmed and unannounced.
+      this.repeatStatus.textContent = updated.recurrence
+        ? `Saved: repeats ${updated.recurrence.text}.`
+        : "Saved: no longer repeats.";
       this.preset.value = !updated.recurrence ? "" : PRESETS.has(updated.recurrence.text) ? updated.recurrence.text : "custom";
       this.rule.value = updated.recurrence ? updated.recurrence.text : "";
       this.customField.hidden = this.preset.value !== "custom";
@@ -252,6 +258,7 @@ export class ScheduleDialog {
   async addReminder() {
     if (this.busy) return;
     showMessage(this.reminderError, "");
+    this.reminderStatus.textContent = "";
     this.at.removeAttribute("aria-invalid");
     const task = this.task;
     let spec;
@@ -270,7 +277,9 @@ export class ScheduleDialog {
     const err = await this.save({ reminders }, this.reminderForm);
     if (!err) {
       const added = this.task.reminders.filter((r) => !task.reminders.some((old) => old.id === r.id));
-      toast(added.length ? `Reminder set for ${reminderText(added[added.length - 1])}` : "Reminder set");
+      this.reminderStatus.textContent = added.length
+        ? `Reminder set for ${reminderText(added[added.length - 1])}.`
+        : "Reminder set.";
       return;
     }
     if (err.status === 401) return;
@@ -285,13 +294,14 @@ export class ScheduleDialog {
   async removeReminder(reminder) {
     if (this.busy) return;
     showMessage(this.reminderError, "");
+    this.reminderStatus.textContent = "";
     const index = (this.task.reminders || []).findIndex((r) => r.id === reminder.id);
     const err = await this.save({ reminders: keptReminders(this.task, reminder.id) }, this.reminderForm);
     if (err) {
       if (err.status !== 401) showMessage(this.reminderError, err.detail);
       return;
     }
-    toast("Reminder removed");
+    this.reminderStatus.textContent = "Reminder removed.";
     // Keep focus in the list: on the next reminder's Remove button, else the add form.
     const buttons = this.list.querySelectorAll("button");
     const next = buttons[Math.min(index, buttons.length - 1)];

@@ -178,8 +178,10 @@ export class SettingsDialog {
       this.onUserChange(updated);
       this.name.value = updated.name || "";
       this.updateBrowserZone();
-      this.profileStatus.textContent = "Saved.";
-      toast(fields.time_zone ? `Time zone set to ${updated.time_zone.replaceAll("_", " ")}` : "Profile saved");
+      // Said inside the dialog: a modal dialog leaves the page's toasts dimmed and unannounced.
+      this.profileStatus.textContent = fields.time_zone
+        ? `Saved. Times are now shown in ${updated.time_zone.replaceAll("_", " ")}.`
+        : "Saved.";
     } catch (err) {
       if (err.status === 401) return;
       const detail = err.detail || "Couldn't save. Please try again.";
@@ -215,7 +217,6 @@ export class SettingsDialog {
       this.current.value = "";
       this.next.value = "";
       this.passwordStatus.textContent = "Password changed. Use the new one next time you log in.";
-      toast("Password changed");
     } catch (err) {
       if (err.status === 401) return;
       const detail = err.detail || "Couldn't change the password. Please try again.";
