@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
@@ -84,6 +87,78 @@ async def _connect(url: str) -> asyncpg.Connection:
     )
 
 
+def _tool_calls(task_ids: dict[str, Any]) -> list[dict[str, Any]]:
+    """A turn's stored tool calls naming tasks by id (as the offline model reads them back)."""
+    a1, a2, gone = task_ids["A1"], task_ids["A2"], task_ids["A-gone"]
+    return [
+        {
+            "name": "list_tasks",
+            "arguments": {},
+            "result": {"tasks": [{"id": a1, "title": "A1"}, {"id": a2, "title": "A2"}], "total": 2},
+        },
+        {
+            "name": "complete_task",
+            "arguments": {"task_id": a2},
+            "result": {"task_id": a2, "status": "completed", "task": {"id": a2, "title": "A2"}},
+        },
+        {"name": "delete_task", "arguments": {"task_id": gone}, "result": {"task_id": gone}},
+        {"name": "complete_task", "arguments": {"task_id": 999999}, "result": {"error": "x"}},
+    ]
+
+
+def _expected_references(task_ids: dict[str, Any]) -> dict[str, Any]:
+    calls = _tool_calls(task_ids)
+    # A number that names no task of the user (here 999999) becomes null too.
+    calls[3] = {**calls[3], "arguments": {"task_id": None}}
+    return {
+        "content": f"- #{task_ids['A1']} A1\n- #{task_ids['A2']} A2 (#7 in my heart)",
+        "tool_calls": calls,
+        "ledger": {"task_id": task_ids["A2"], "task": {"id": task_ids["A2"], "title": "A2"}},
+        "replay": {"id": task_ids["A1"], "title": "A1", "completed": False},
+    }
+
+
+async def _store_references(conn: asyncpg.Connection, user: Any, ids: dict[str, int]) -> None:
+    """A conversation, a ledger entry and a replayable response naming A's tasks by global id."""
+    conversation = await conn.fetchval(
+        "INSERT INTO conversation (user_id) VALUES ($1) RETURNING id", user
+    )
+    await conn.execute(
+        "INSERT INTO message (conversation_id, user_id, seq, role, content, tool_calls)"
+        " VALUES ($1, $2, 1, 'assistant', $3, $4::jsonb)",
+        conversation,
+        user,
+        f"- #{ids['A1']} A1\n- #{ids['A2']} A2 (#7 in my heart)",
+        json.dumps(_tool_calls(ids)),
+    )
+    await conn.execute(
+        "INSERT INTO tool_call_record (user_id, turn_key, call_hash, result)"
+        " VALUES ($1, 'turn', 'hash', $2::jsonb)",
+        user,
+        json.dumps({"task_id": ids["A2"], "task": {"id": ids["A2"], "title": "A2"}}),
+    )
+    await conn.execute(
+        "INSERT INTO idempotency_record (user_id, key, request_hash, status_code, response,"
+        " locked_until) VALUES ($1, 'key', 'hash', 201, $2::jsonb, now())",
+        user,
+        json.dumps({"id": ids["A1"], "title": "A1", "completed": False}),
+    )
+
+
+async def _references(url: str) -> dict[str, Any]:
+    conn = await _connect(url)
+    try:
+        message = await conn.fetchrow("SELECT content, tool_calls FROM message")
+        return {
+            "content": message["content"],
+            "tool_calls": json.loads(message["tool_calls"]),
+            "ledger": json.loads(await conn.fetchval("SELECT result FROM tool_call_record")),
+            "replay": json.loads(await conn.fetchval("SELECT response FROM idempotency_record")),
+        }
+    finally:
+        await conn.close()
+
+
 async def _numbers(url: str) -> dict[str, list[tuple[str, int]]]:
     """Each user's (title, number) in creation order, and their counters."""
     conn = await _connect(url)
@@ -139,10 +214,12 @@ async def test_task_numbers_migration_numbers_existing_tasks_per_user(
             b,
             ids["B2"],
         )
+        await _store_references(conn, a, ids)
     finally:
         await conn.close()
 
     upgrade(url, NUMBERS)
+    assert await _references(url) == _expected_references({"A1": 1, "A2": 2, "A-gone": None})
     expected = {
         "a@example.com": [("A1", 1), ("A2", 2), ("A3", 3)],
         "b@example.com": [("B1", 1), ("B2", 2)],
@@ -182,5 +259,9 @@ async def test_task_numbers_migration_numbers_existing_tasks_per_user(
         assert await conn.fetchval("SELECT count(*) FROM task") == 5
     finally:
         await conn.close()
+    # Back to the global ids; the deleted task's references stay unnamed.
+    assert await _references(url) == _expected_references(
+        {"A1": ids["A1"], "A2": ids["A2"], "A-gone": None}
+    )
     upgrade(url)
     assert await _numbers(url) == expected

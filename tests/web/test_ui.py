@@ -180,6 +180,11 @@ def test_task_panel_direct_edits(
     expect(panel.get_by_role("checkbox")).to_have_count(3)
     expect(panel.locator(".task", has_text="Water the plants")).to_contain_text("Overdue")
     expect(panel.locator(".task", has_text="Call the plumber")).to_contain_text("#home")
+    # Each row shows the user's own task number, the one "task 2" means in the chat.
+    for number, title in enumerate(("Water the plants", "Call the plumber", "Read a book"), 1):
+        expect(panel.locator(".task", has_text=title).locator(".pill-number")).to_have_text(
+            f"#{number}"
+        )
     shot(page, output_dir / "06-task-panel.png")
 
     # Keyboard: Space ticks the focused checkbox.

@@ -152,7 +152,8 @@ export class TasksPanel {
     const title = h("span", { class: "task-title", "data-role": "title", title: "Double-click to rename" }, task.title);
     title.addEventListener("dblclick", () => this.startEdit(task.id));
 
-    const meta = [];
+    // The user's own task number: what "task 3" or "#3" means in the chat.
+    const meta = [h("span", { class: "pill pill-number", title: `Task ${task.id}` }, `#${task.id}`)];
     if (task.priority && task.priority !== "medium") {
       meta.push(h("span", { class: `pill pill-${task.priority}` }, task.priority === "high" ? "High" : "Low"));
     }
@@ -189,7 +190,7 @@ export class TasksPanel {
       h("label", { class: "visually-hidden", for: checkboxId }, task.title),
       title,
       task.description ? h("p", { class: "task-desc" }, task.description) : null,
-      meta.length ? h("div", { class: "task-meta" }, meta) : null,
+      h("div", { class: "task-meta" }, meta),
     );
 
     return h("li", { class: `task${task.completed ? " done" : ""}`, dataset: { taskId: String(task.id) } },
