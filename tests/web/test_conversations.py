@@ -3,6 +3,8 @@ loading older messages as the user scrolls up."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import APIRequestContext, Page, expect
 
@@ -37,7 +39,9 @@ def stored_title(page: Page, conversation_id: int) -> str:
     return str(response.json()["title"])
 
 
-def test_search_rename_and_long_titles(open_browser: OpenBrowser, unique_email: str) -> None:
+def test_search_rename_and_long_titles(
+    open_browser: OpenBrowser, unique_email: str, output_dir: Path
+) -> None:
     page = open_browser(viewport={"width": 1280, "height": 800}).page
     sign_up(page, unique_email)
     milk = chat(page, "add buy milk")
@@ -80,7 +84,9 @@ def test_search_rename_and_long_titles(open_browser: OpenBrowser, unique_email: 
     box.fill("   ")
     box.press("Enter")
     expect(sidebar.get_by_role("alert")).to_have_text("The title is empty.")
+    page.screenshot(path=output_dir / "conversation-rename.png", animations="disabled")
     expect(sidebar.get_by_label("Conversation title")).to_have_attribute("aria-invalid", "true")
+    expect(sidebar.get_by_label("Conversation title")).to_have_value("   ")  # kept as typed
     assert stored_title(page, milk) == "add buy milk"
     sidebar.get_by_label("Conversation title").fill("Groceries for the week")
     sidebar.get_by_label("Conversation title").press("Enter")
