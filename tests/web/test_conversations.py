@@ -135,3 +135,40 @@ def test_a_long_conversation_loads_older_messages_on_scroll(
     expect(earlier).to_have_count(0)
     assert page.locator("#chat-scroll").evaluate("el => el.scrollTop") > 0
     expect(page.locator(".msg-assistant")).to_have_count(TURNS)
+
+
+def test_search_and_rename_on_a_phone_in_dark_mode(
+    open_browser: OpenBrowser, unique_email: str, output_dir: Path
+) -> None:
+    page = open_browser(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        color_scheme="dark",
+    ).page
+    sign_up(page, unique_email)
+    chat(page, LONG)
+    chat(page, "add buy milk")
+    page.reload()
+    page.get_by_role("button", name="Show conversations").click()
+    sidebar = conversations(page)
+    titles = sidebar.locator(".conversation-title")
+    expect(titles).to_have_count(2)
+    # On a touch screen the buttons are always shown, and the titles stop short of them.
+    rename = sidebar.get_by_role("button", name="Rename conversation “add buy milk”")
+    expect(rename).to_be_visible()
+    title_box = titles.first.bounding_box()
+    button_box = rename.bounding_box()
+    assert title_box is not None and button_box is not None
+    assert title_box["x"] + title_box["width"] <= button_box["x"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_label("Search conversations").fill("quarterly")
+    expect(titles).to_have_count(1)
+    page.screenshot(path=output_dir / "conversations-phone-dark.png", animations="disabled")
+    page.get_by_label("Search conversations").fill("")
+    expect(titles).to_have_count(2)
+    rename.click()
+    sidebar.get_by_label("Conversation title").fill("Milk run")
+    sidebar.get_by_label("Conversation title").press("Enter")
+    expect(titles.first).to_have_text("Milk run")
