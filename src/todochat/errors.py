@@ -160,3 +160,11 @@ class DatabaseUnavailable(TodochatError):
         super().__init__(message)
         # A turn may have created the conversation: the client retries in it.
         self.conversation_id = conversation_id
+
+
+class IssuerUnavailable(TodochatError):
+    """The external token issuer's keys could not be fetched; the request may be retried."""
+
+    status_code = 503
+    code = "issuer_unavailable"
+    retry_after = 5
