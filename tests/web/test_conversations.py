@@ -3,6 +3,8 @@ loading older messages as the user scrolls up."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import APIRequestContext, Page, expect
 
@@ -37,7 +39,9 @@ def stored_title(page: Page, conversation_id: int) -> str:
     return str(response.json()["title"])
 
 
-def test_search_rename_and_long_titles(open_browser: OpenBrowser, unique_email: str) -> None:
+def test_search_rename_and_long_titles(
+    open_browser: OpenBrowser, unique_email: str, output_dir: Path
+) -> None:
     page = open_browser(viewport={"width": 1280, "height": 800}).page
     sign_up(page, unique_email)
     milk = chat(page, "add buy milk")
@@ -80,7 +84,9 @@ def test_search_rename_and_long_titles(open_browser: OpenBrowser, unique_email: 
     box.fill("   ")
     box.press("Enter")
     expect(sidebar.get_by_role("alert")).to_have_text("The title is empty.")
+    page.screenshot(path=output_dir / "conversation-rename.png", animations="disabled")
     expect(sidebar.get_by_label("Conversation title")).to_have_attribute("aria-invalid", "true")
+    expect(sidebar.get_by_label("Conversation title")).to_have_value("   ")  # kept as typed
     assert stored_title(page, milk) == "add buy milk"
     sidebar.get_by_label("Conversation title").fill("Groceries for the week")
     sidebar.get_by_label("Conversation title").press("Enter")
@@ -129,3 +135,40 @@ def test_a_long_conversation_loads_older_messages_on_scroll(
     expect(earlier).to_have_count(0)
     assert page.locator("#chat-scroll").evaluate("el => el.scrollTop") > 0
     expect(page.locator(".msg-assistant")).to_have_count(TURNS)
+
+
+def test_search_and_rename_on_a_phone_in_dark_mode(
+    open_browser: OpenBrowser, unique_email: str, output_dir: Path
+) -> None:
+    page = open_browser(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        color_scheme="dark",
+    ).page
+    sign_up(page, unique_email)
+    chat(page, LONG)
+    chat(page, "add buy milk")
+    page.reload()
+    page.get_by_role("button", name="Show conversations").click()
+    sidebar = conversations(page)
+    titles = sidebar.locator(".conversation-title")
+    expect(titles).to_have_count(2)
+    # On a touch screen the buttons are always shown, and the titles stop short of them.
+    rename = sidebar.get_by_role("button", name="Rename conversation “add buy milk”")
+    expect(rename).to_be_visible()
+    title_box = titles.first.bounding_box()
+    button_box = rename.bounding_box()
+    assert title_box is not None and button_box is not None
+    assert title_box["x"] + title_box["width"] <= button_box["x"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_label("Search conversations").fill("quarterly")
+    expect(titles).to_have_count(1)
+    page.screenshot(path=output_dir / "conversations-phone-dark.png", animations="disabled")
+    page.get_by_label("Search conversations").fill("")
+    expect(titles).to_have_count(2)
+    rename.click()
+    sidebar.get_by_label("Conversation title").fill("Milk run")
+    sidebar.get_by_label("Conversation title").press("Enter")
+    expect(titles.first).to_have_text("Milk run")

@@ -187,6 +187,11 @@ class ConversationService:
             if not _replaceable(last):
                 raise NotEditable()
             await self.repo.drop_from(conversation_id, last[0].seq)
+            if last[0].seq == 1:
+                # The title came from the message being replaced: take it from the edit.
+                conversation = await self.repo.get_conversation(conversation_id)
+                if conversation is not None and conversation.title == title_from(last[0].content):
+                    await self.repo.rename_conversation(conversation_id, title_from(message))
         if resume_seq is None:
             # The usual turn: claim, store the message and read the history in one statement.
             recent = await self.repo.claim_and_read(

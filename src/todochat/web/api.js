@@ -290,9 +290,10 @@ export class Api {
    * with the final response object ({conversation_id, response, tool_calls}).
    * Rejects with an ApiError for a refused request, an `event: error`, or a dropped stream.
    */
-  async streamChat({ conversationId, message, idempotencyKey, signal }, handlers = {}) {
+  async streamChat({ conversationId, message, idempotencyKey, signal, editLast = false }, handlers = {}) {
     const body = { message };
     if (conversationId != null) body.conversation_id = conversationId;
+    if (editLast) body.edit_last = true; // replaces the last message and its stopped answer
     let response;
     try {
       response = await fetch(this.userPath("/chat/stream"), {

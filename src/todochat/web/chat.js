@@ -119,6 +119,9 @@ export class ChatView {
     this.input = document.getElementById("message");
     this.sendButton = document.getElementById("send");
     this.stopButton = document.getElementById("stop");
+    this.editBanner = document.getElementById("edit-banner");
+    this.editing = null; // the stopped turn whose message is being edited
+    document.getElementById("cancel-edit").addEventListener("click", () => this.cancelEdit());
     this.live = null; // the turn being streamed: {turn, controller, reply, trace, typing}
     this.stoppedActions = null; // the Regenerate button of the last stopped turn
     this.firstSeq = null; // seq of the oldest message shown
@@ -143,6 +146,11 @@ export class ChatView {
       if (event.key === "Escape" && this.live) {
         event.preventDefault();
         this.stop();
+        return;
+      }
+      if (event.key === "Escape" && this.editing) {
+        event.preventDefault();
+        this.cancelEdit();
         return;
       }
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !event.altKey) {
@@ -329,7 +337,25 @@ export class ChatView {
     }
   }
 
+  /** Put a stopped turn's message in the box; sending it replaces that message and its stop. */
+  startEdit(turn) {
+    this.editing = turn;
+    this.editBanner.hidden = false;
+    this.setDraft(turn.message);
+    this.input.focus();
+    this.input.setSelectionRange(this.input.value.length, this.input.value.length);
+  }
+
+  cancelEdit(clearDraft = true) {
+    if (!this.editing) return;
+    const turn = this.editing;
+    this.editing = null;
+    this.editBanner.hidden = true;
+    if (clearDraft && this.input.value === turn.message) this.setDraft("");
+  }
+
   cancelInFlight() {
+    this.cancelEdit(false);
     if (this.earlier) this.earlier.abort();
     this.earlier = null;
     this.hasMore = false;
@@ -430,11 +456,15 @@ export class ChatView {
     if (!ranTools) {
       const regenerate = h("button", { type: "button", class: "btn btn-small btn-secondary regenerate" },
         icon("retry"), h("span", {}, "Regenerate"));
-      const actions = h("div", { class: "msg-actions" }, regenerate);
+      const edit = h("button", { type: "button", class: "btn btn-small btn-ghost edit-message" },
+        icon("edit"), h("span", {}, "Edit message"));
+      const actions = h("div", { class: "msg-actions" }, regenerate, edit);
       regenerate.addEventListener("click", () => {
         this.stoppedActions = null;
+        this.cancelEdit();
         this.retry(turn); // same Idempotency-Key: the answer replaces the stored stop
       });
+      edit.addEventListener("click", () => this.startEdit(turn));
       bubble.append(actions);
       this.stoppedActions = actions;
     }
@@ -447,15 +477,21 @@ export class ChatView {
   /** Send a message (a fresh turn). */
   send(text) {
     if (this.streaming || this.loading) return;
+    const edited = this.editing;
+    this.cancelEdit(false);
     // Only the last turn can be regenerated.
     if (this.stoppedActions) this.stoppedActions.remove();
     this.stoppedActions = null;
+    // An edit takes the place of the stopped message and its answer.
+    if (edited) for (const node of edited.nodes) node.remove();
     // A new message supersedes the last failed turn; its text was restored into the box.
     if (this.failed) {
       for (const node of this.failed.nodes) node.remove();
       this.failed = null;
     }
-    const turn = { message: text, key: newKey(), conversationId: this.conversationId, nodes: [] };
+    const turn = {
+      message: text, key: newKey(), conversationId: this.conversationId, nodes: [], editLast: Boolean(edited),
+    };
     turn.userNode = this.userBubble(text);
     turn.userNode.classList.add("live");
     this.welcome.hidden = true;
@@ -498,7 +534,10 @@ export class ChatView {
 
     try {
       const done = await this.api.streamChat(
-        { conversationId: turn.conversationId, message: turn.message, idempotencyKey: turn.key, signal: controller.signal },
+        {
+          conversationId: turn.conversationId, message: turn.message, idempotencyKey: turn.key,
+          signal: controller.signal, editLast: turn.editLast,
+        },
         {
           onStart: (conversationId) => {
             turn.startedIn = conversationId;
@@ -561,6 +600,13 @@ export class ChatView {
         const notice = this.showError(err, canRetry(err) ? () => this.retry(turn) : null);
         turn.nodes.push(notice);
         this.failed = { nodes: [notice] };
+        return;
+      }
+      if (err.code === "not_editable" && this.conversationId != null) {
+        // The answer stood after all (another tab, say): show the conversation as it is.
+        if (!this.input.value.trim()) this.setDraft(turn.message);
+        toast(err.detail, { kind: "error" });
+        this.open(this.conversationId);
         return;
       }
       turn.userNode.classList.add("failed");

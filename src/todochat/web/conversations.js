@@ -19,6 +19,7 @@ export class ConversationList {
     this.confirmingId = null;
     this.renamingId = null;
     this.renameError = null;
+    this.renameDraft = null;
     this.query = "";
     this.loads = 0; // numbers list requests, so a slow older answer never replaces a newer one
     this.list = document.getElementById("conversation-list");
@@ -160,7 +161,7 @@ export class ConversationList {
     const inputId = `rename-${item.id}`;
     const errorId = `rename-error-${item.id}`;
     const input = h("input", {
-      id: inputId, type: "text", value: item.title || "", maxlength: "200", autocomplete: "off",
+      id: inputId, type: "text", value: this.renameDraft ?? item.title ?? "", maxlength: "200", autocomplete: "off",
       "aria-invalid": this.renameError ? "true" : null, "aria-describedby": this.renameError ? errorId : null,
     });
     const form = h("form", { class: "rename-form", novalidate: true },
@@ -182,9 +183,10 @@ export class ConversationList {
         this.cancelRename();
       }
     });
+    const retrying = this.renameError != null;
     queueMicrotask(() => {
       input.focus();
-      input.select();
+      if (!retrying) input.select(); // after a refusal, keep the caret in what was typed
     });
     return form;
   }
@@ -193,6 +195,7 @@ export class ConversationList {
     this.confirmingId = null;
     this.renamingId = conversationId;
     this.renameError = null;
+    this.renameDraft = null;
     this.render();
   }
 
@@ -200,6 +203,7 @@ export class ConversationList {
     const id = this.renamingId;
     this.renamingId = null;
     this.renameError = null;
+    this.renameDraft = null;
     this.render();
     const button = this.list.querySelector(`[data-conversation-id="${id}"] .conversation-rename`);
     if (button) button.focus();
@@ -220,12 +224,14 @@ export class ConversationList {
       }
       // The server's reason ("The title is empty."), without the field prefix.
       this.renameError = String(err.detail || "Couldn't rename the conversation.").replace(/^title: /, "");
+      this.renameDraft = title; // what was typed stays in the field
       this.render();
       return;
     }
     Object.assign(item, renamed);
     this.renamingId = null;
     this.renameError = null;
+    this.renameDraft = null;
     this.render();
     const button = this.list.querySelector(`[data-conversation-id="${item.id}"] .conversation-link`);
     if (button) button.focus();
