@@ -267,7 +267,9 @@ class ChatClient:
     def show_history(self, session: Session, conversation_id: int, last: int = 6) -> None:
         """Print the end of a conversation (and check that it exists)."""
         response = self.http.get(
-            session.url(f"/conversations/{conversation_id}"), headers=session.headers
+            session.url(f"/conversations/{conversation_id}"),
+            params={"limit": min(last, 500)},
+            headers=session.headers,
         )
         if response.status_code != 200:
             raise ChatCliError(f"Cannot resume: {_error_detail(response)}")

@@ -183,3 +183,70 @@ async def test_a_model_failure_after_a_tool_keeps_the_call_with_the_failure(
         assert messages[3]["error"]
         assert [stored["name"] for stored in messages[3]["tool_calls"]] == ["add_task"]
         assert await task_titles(client, account) == ["Call the bank"]
+
+
+async def test_edit_replaces_a_stopped_message_and_only_that(
+    model_server: Server, provider: FakeOpenAI
+) -> None:
+    """`edit_last` swaps the last message and its stopped answer for a new turn; an answer that
+    stands (or changed tasks) is never replaced."""
+    async with httpx.AsyncClient(base_url=model_server.base_url, timeout=30) as client:
+        account = await signup(client)
+        conversation_id = await _first_turn(client, account, provider)
+        url = account.url("/chat")
+
+        async def edit(message: str, **extra: Any) -> httpx.Response:
+            body = {"conversation_id": conversation_id, "message": message, "edit_last": True}
+            return await client.post(url, json=body | extra, headers=account.headers)
+
+        # The last answer stands: nothing to edit, nothing changed, the model never asked.
+        refused = await edit("hi again")
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["error"] == "not_editable"
+        assert len(await conversation_messages(client, account, conversation_id)) == 2
+        missing = await client.post(
+            url, json={"message": "x", "edit_last": True}, headers=account.headers
+        )
+        assert missing.status_code == 422
+        assert missing.json()["detail"].startswith("edit_last:")
+
+        # Stop a turn, then edit its message: the new message takes its place (same seq).
+        provider.script(Held(text("too late")))
+        body = {"conversation_id": conversation_id, "message": "add milk and bred"}
+        async with client.stream(
+            "POST", account.url("/chat/stream"), json=body, headers=account.headers
+        ) as response:
+            assert response.status_code == 200
+
+            async def model_asked() -> bool:
+                return len(provider.requests) == 2
+
+            await _wait_for(model_asked, "the model request")
+        await _messages_reach(client, account, conversation_id, 4)
+        provider.release()
+        provider.script(text("Sure: milk and bread."))
+        edited = await edit("add milk and bread")
+        assert edited.status_code == 200, edited.text
+        messages = await conversation_messages(client, account, conversation_id)
+        assert_turns_well_formed(messages)
+        assert [(m["seq"], m["content"], m["error"]) for m in messages[2:]] == [
+            (3, "add milk and bread", None),
+            (4, "Sure: milk and bread.", None),
+        ]
+        # The model saw the edited message, not the stopped one.
+        sent = [message.get("content") for message in provider.requests[-1].messages]
+        assert "add milk and bread" in sent and "add milk and bred" not in sent
+
+        # A failure after a tool call changed a task: that answer is not replaceable either.
+        provider.script(call("add_task", {"title": "Milk"}), Fail(500))
+        failed = await client.post(
+            url,
+            json={"conversation_id": conversation_id, "message": "add milk"},
+            headers=account.headers,
+        )
+        assert failed.status_code == 503
+        again = await edit("add oat milk")
+        assert again.status_code == 409
+        assert again.json()["error"] == "not_editable"
+        assert len(await conversation_messages(client, account, conversation_id)) == 6
+        assert await task_titles(client, account) == ["Milk"]

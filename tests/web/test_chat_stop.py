@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -161,6 +162,64 @@ def test_a_stop_after_a_step_keeps_the_step(
     provider.script(text("Anything else?"))
     send(page, "thanks")
     expect(last_reply(page)).to_contain_text("Anything else?")
+
+    browsing.context.close()
+    assert browsing.watch.page_errors == []
+    assert browsing.watch.console_errors == []
+
+
+def test_edit_a_stopped_message(
+    browser: Browser,
+    model_server: Server,
+    provider: FakeOpenAI,
+    unique_email: str,
+    output_dir: Path,
+) -> None:
+    """Stop, Edit message, send: the edited message replaces the stopped one and its stop."""
+    provider.reset()
+    browsing = _open(browser, model_server.base_url)
+    page = browsing.page
+    sign_up(page, unique_email)
+    token, user_id = token_of(page)
+
+    provider.script(Held(text("never shown")))
+    box = page.get_by_label("Message")
+    box.fill("add milk and bred")
+    box.press("Enter")
+    _wait(lambda: len(provider.requests) == 1, "the model to be asked")
+    page.get_by_role("button", name="Stop").click()
+    provider.release()
+    _wait(lambda: len(_stored(model_server, token, user_id)) == 2, "the stored stop")
+
+    expect(page.get_by_role("button", name="Edit message")).to_be_visible()
+    page.screenshot(path=output_dir / "stopped-turn.png", animations="disabled")
+    page.get_by_role("button", name="Edit message").click()
+    expect(page.get_by_text("Editing your last message")).to_be_visible()
+    expect(box).to_have_value("add milk and bred")
+    expect(box).to_be_focused()
+    # Cancel leaves everything as it was; Edit again and send the fix.
+    page.get_by_role("button", name="Cancel edit").click()
+    expect(page.get_by_text("Editing your last message")).to_be_hidden()
+    expect(box).to_have_value("")
+    page.get_by_role("button", name="Edit message").click()
+    provider.script(text("Added milk and bread."))
+    send(page, "add milk and bread")
+    expect(page.locator(".msg-user")).to_have_text(["You: add milk and bread"])
+    expect(page.locator(".msg-assistant")).to_have_count(1)
+    expect(last_reply(page)).to_contain_text("Added milk and bread.")
+    expect(page.get_by_text("Editing your last message")).to_be_hidden()
+    messages = _stored(model_server, token, user_id)
+    assert [(m["seq"], m["role"], m["content"], m["error"]) for m in messages] == [
+        (1, "user", "add milk and bread", None),
+        (2, "assistant", "Added milk and bread.", None),
+    ]
+    sent = [message.get("content") for message in provider.requests[-1].messages]
+    assert "add milk and bred" not in sent
+    # The title came from the first message, so it follows the edit.
+    expect(page.get_by_role("navigation", name="Conversations")).to_contain_text(
+        "add milk and bread"
+    )
+    expect(page.get_by_role("navigation", name="Conversations")).not_to_contain_text("bred")
 
     browsing.context.close()
     assert browsing.watch.page_errors == []

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from todochat import __version__
+from todochat.accounts.external import ExternalIssuer
 from todochat.accounts.service import shared_secret_key
 from todochat.agent.bridge import InProcessClient
 from todochat.agent.models import build_model, close_model
@@ -83,6 +84,7 @@ def create_app(
                 maker,
                 settings.mcp_allowed_hosts,
                 public_url=settings.public_url,
+                external_issuer=app.state.external_issuer,
                 read_only_tools=await read_only_tool_names(app.state.mcp),
             )
             await stack.enter_async_context(app.state.mcp.session_manager.run())
@@ -108,6 +110,8 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
+    # Tokens of an external issuer (TODOCHAT_JWT_ISSUER); its keys are fetched on first use.
+    app.state.external_issuer = ExternalIssuer(settings) if settings.jwt_issuer else None
     app.state.clock = clock
     app.state.schema_head = head_revision()
     install_error_handlers(app)

@@ -27,7 +27,7 @@ from todochat.chat.failures import MODEL_FAILURES, describe_failure, interrupted
 from todochat.chat.history import to_input_items
 from todochat.chat.schemas import ChatRequest, ChatResponse
 from todochat.chat.service import ConversationService, TurnStart, check_message
-from todochat.chat.tool_calls import collect_tool_calls, server_events
+from todochat.chat.tool_calls import collect_tool_calls, recorded_calls, server_events
 from todochat.config import Settings
 from todochat.db.outage import is_outage
 from todochat.db.uow import single_statements, unit_of_work
@@ -80,7 +80,7 @@ class ChatTurns:
                         **self._run_options(begun),
                     )
         except BaseException as error:
-            failure = await self._fail(begun, error)
+            failure = await self._fail(begun, error, recorded_calls(budget.calls))
             if isinstance(error, MODEL_FAILURES):
                 failure.conversation_id = begun.conversation_id
                 raise failure from error
@@ -187,7 +187,9 @@ class ChatTurns:
                 return claimed
             claim = claimed
         try:
-            async with self._session(key) as session:
+            # An edit deletes the exchange it replaces: all of it commits with the new message.
+            transaction = key is not None or request.edit_last
+            async with self._session(key, transaction) as session:
                 start = await ConversationService(session, user_id).begin_turn(
                     request.conversation_id or (claim.conversation_id if claim else None),
                     message,
@@ -197,6 +199,7 @@ class ChatTurns:
                     turns_per_minute=self.settings.turns_per_minute,
                     turn_key=key,
                     resume_seq=claim.message_seq if claim else None,
+                    edit_last=request.edit_last,
                 )
                 if key is not None:
                     await self._keys(user_id).note_progress(
@@ -319,12 +322,14 @@ class ChatTurns:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    def _session(self, key: str | None) -> AbstractAsyncContextManager[AsyncSession]:
+    def _session(
+        self, key: str | None, transaction: bool = False
+    ) -> AbstractAsyncContextManager[AsyncSession]:
         """Keyed turns record their progress with their changes, atomically; a plain turn's
         statements each stand alone, so it skips BEGIN/COMMIT round trips."""
         return (
             unit_of_work(self.sessionmaker)
-            if key is not None
+            if key is not None or transaction
             else single_statements(self.sessionmaker)
         )
 

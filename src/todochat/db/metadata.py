@@ -1,6 +1,6 @@
 """All ORM models imported in one place, so Alembic sees the whole schema."""
 
-from todochat.accounts.models import AppSetting, User
+from todochat.accounts.models import AppSetting, ExternalIdentity, User
 from todochat.chat.models import Conversation, Message
 from todochat.db.base import Base
 from todochat.idempotency import IdempotencyRecord
@@ -16,6 +16,7 @@ __all__ = [
     "AppSetting",
     "CalendarFeed",
     "Conversation",
+    "ExternalIdentity",
     "IdempotencyRecord",
     "Message",
     "NotificationSetting",

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import URL
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from todochat.accounts.external import ExternalIssuer
 from todochat.accounts.service import get_user
 from todochat.db.uow import single_statements
 from todochat.errors import AccountGone, Unauthorized
@@ -18,7 +19,7 @@ from todochat.mcp.server import SCOPE_PRINCIPAL_KEY, Principal
 from todochat.oauth import scopes
 from todochat.oauth.consent import active_grant
 from todochat.oauth.routes import issuer_for, resource_metadata_url
-from todochat.oauth.tokens import read_bearer_token
+from todochat.oauth.tokens import BearerClaims, read_bearer_token
 
 LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
@@ -53,8 +54,10 @@ class BearerAuth:
         sessionmaker: async_sessionmaker[AsyncSession],
         public_url: str | None = None,
         read_only_tools: frozenset[str] = frozenset(),
+        external_issuer: ExternalIssuer | None = None,
     ) -> None:
         self.app = app
+        self.external_issuer = external_issuer
         self.secret_key = secret_key
         self.sessionmaker = sessionmaker
         self.public_url = public_url
@@ -96,7 +99,12 @@ class BearerAuth:
     async def _principal(self, token: str, resource: str) -> Principal:
         """The token's user, time zone and scopes; AccountGone if the account has been deleted,
         Unauthorized if the token's grant was revoked."""
-        claims = read_bearer_token(token, self.secret_key(), resource)
+        if self.external_issuer is not None and self.external_issuer.issued(token):
+            # The user's own sign-in elsewhere: like the API's token, it may do everything.
+            user_id = await self.external_issuer.user_id(token, self.sessionmaker)
+            claims = BearerClaims(user_id, frozenset(scopes.ALL))
+        else:
+            claims = read_bearer_token(token, self.secret_key(), resource)
         async with single_statements(self.sessionmaker) as session:
             user = await get_user(session, claims.user_id)
             if user is not None and claims.grant_id is not None:
@@ -174,6 +182,7 @@ def mcp_http_app(
     allowed_hosts: list[str],
     public_url: str | None = None,
     read_only_tools: frozenset[str] = frozenset(),
+    external_issuer: ExternalIssuer | None = None,
 ) -> ASGIApp:
     """The streamable-HTTP app to mount at /mcp: stateless, so any instance serves any request."""
     hosts = [pattern for host in LOCAL_HOSTS + allowed_hosts for pattern in host_patterns(host)]
@@ -187,7 +196,7 @@ def mcp_http_app(
         json_response=True,
         transport_security=security,
     )
-    return BearerAuth(app, secret_key, sessionmaker, public_url, read_only_tools)
+    return BearerAuth(app, secret_key, sessionmaker, public_url, read_only_tools, external_issuer)
 
 
 async def read_only_tool_names(server: MCPServer) -> frozenset[str]:

@@ -15,10 +15,10 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, Literal, Self, TypeVar
+from typing import Annotated, Any, Literal, Self, TypeVar, cast
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError, UnexpectedToolError
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -540,7 +540,53 @@ def build_mcp(
             task = await tasks.skip_occurrence(task_id)
             return change.done(OccurrenceResult.of(task, "skipped"))
 
+    @server.resource(
+        TASKS_URI_TEMPLATE,
+        name="tasks",
+        title="Tasks",
+        description="The user's tasks as list_tasks returns them, soonest due first: "
+        "todochat://tasks/pending (not done), todochat://tasks/completed or todochat://tasks/all.",
+        mime_type="application/json",
+    )
+    async def tasks_resource(status: str, ctx: Context) -> str:
+        """The tasks of one status as JSON."""
+        if status not in ("pending", "completed", "all"):
+            raise ResourceNotFoundError(
+                f"Unknown task list {status!r}: use pending, completed or all."
+            )
+        async with tasks_of_caller(ctx) as (tasks, _):
+            items, total = await tasks.list_tasks(
+                TaskFilter(status=cast(Status, status), sort="due", limit=100)
+            )
+            listing = TaskList(tasks=[TaskRead.model_validate(task) for task in items], total=total)
+        return listing.model_dump_json()
+
+    @server.prompt(name="plan_my_day", title="Plan my day")
+    def plan_my_day() -> str:
+        """Look at what is due today and overdue, and propose an order for the day."""
+        return (
+            "Help me plan my day. Call list_tasks with due=overdue, then with due=today "
+            "(sort=priority). Propose an order for today: overdue and high-priority first, "
+            "at most about six things, each with its task number. Say what could move to "
+            "another day, and ask before changing any task."
+        )
+
+    @server.prompt(name="weekly_review", title="Weekly review")
+    def weekly_review() -> str:
+        """Review the week: what got done, what is open, what comes next."""
+        return (
+            "Let's do my weekly review. Call list_tasks with status=completed (sort=due) to see "
+            "what I finished, with due=overdue for what slipped, and with due=week for the "
+            "next seven days. Summarise what got done, list what slipped with a suggestion "
+            "for each (reschedule, lower the priority or delete), and point out anything "
+            "important next week. Ask before changing any task."
+        )
+
     return server
+
+
+# The task list as an MCP resource, for clients that attach context rather than call tools.
+TASKS_URI_TEMPLATE = "todochat://tasks/{status}"
 
 
 _Result = TypeVar("_Result", bound=BaseModel)

@@ -231,12 +231,24 @@ export class Api {
 
   // --- conversations ----------------------------------------------------------------------
 
-  listConversations() {
-    return this.request("GET", this.userPath("/conversations?limit=50"));
+  /** Most recent first; `q` keeps those whose title or messages contain it. */
+  listConversations({ q = "", signal } = {}) {
+    const query = new URLSearchParams({ limit: "50" });
+    if (q.trim()) query.set("q", q.trim());
+    return this.request("GET", this.userPath(`/conversations?${query}`), { signal });
   }
 
-  getConversation(conversationId, { signal } = {}) {
-    return this.request("GET", this.userPath(`/conversations/${conversationId}`), { signal });
+  /** A conversation with its newest `limit` messages before seq `before` (all newest if unset). */
+  getConversation(conversationId, { signal, limit, before } = {}) {
+    const query = new URLSearchParams();
+    if (limit) query.set("limit", String(limit));
+    if (before) query.set("before", String(before));
+    const suffix = query.size ? `?${query}` : "";
+    return this.request("GET", this.userPath(`/conversations/${conversationId}${suffix}`), { signal });
+  }
+
+  renameConversation(conversationId, title) {
+    return this.request("PATCH", this.userPath(`/conversations/${conversationId}`), { body: { title } });
   }
 
   deleteConversation(conversationId) {
@@ -278,9 +290,10 @@ export class Api {
    * with the final response object ({conversation_id, response, tool_calls}).
    * Rejects with an ApiError for a refused request, an `event: error`, or a dropped stream.
    */
-  async streamChat({ conversationId, message, idempotencyKey, signal }, handlers = {}) {
+  async streamChat({ conversationId, message, idempotencyKey, signal, editLast = false }, handlers = {}) {
     const body = { message };
     if (conversationId != null) body.conversation_id = conversationId;
+    if (editLast) body.edit_last = true; // replaces the last message and its stopped answer
     let response;
     try {
       response = await fetch(this.userPath("/chat/stream"), {

@@ -156,6 +156,9 @@ function startApp(session) {
     onDeleted: (id) => {
       if (id === chat.conversationId) chat.startNew();
     },
+    onRenamed: (id, title) => {
+      if (id === chat.conversationId) chat.setTitle(title);
+    },
   });
 
   const chat = new ChatView(api, {

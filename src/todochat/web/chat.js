@@ -4,6 +4,7 @@ import { fullDate, h, icon, toast } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
 
 const DRAFT_KEY = "todochat.draft";
+const PAGE = 50; // messages loaded at a time: the newest when a conversation opens, then older ones
 const COUNT_FROM = 2000; // show a character count once a message gets long
 const WARN_AT = 0.9; // ...and warn once it nears the limit
 // Failures a second try can fix; others (a refused message, a misconfigured model) get no Retry.
@@ -118,12 +119,25 @@ export class ChatView {
     this.input = document.getElementById("message");
     this.sendButton = document.getElementById("send");
     this.stopButton = document.getElementById("stop");
+    this.editBanner = document.getElementById("edit-banner");
+    this.editing = null; // the stopped turn whose message is being edited
+    document.getElementById("cancel-edit").addEventListener("click", () => this.cancelEdit());
     this.live = null; // the turn being streamed: {turn, controller, reply, trace, typing}
     this.stoppedActions = null; // the Regenerate button of the last stopped turn
+    this.firstSeq = null; // seq of the oldest message shown
+    this.hasMore = false; // older messages remain on the server
+    this.earlier = null; // AbortController of older messages being loaded
     this.charCount = document.getElementById("char-count");
     this.maxChars = 4000; // until the server says (GET /api/limits)
 
     this.stopButton.addEventListener("click", () => this.stop());
+    this.earlierRow = h("li", { class: "load-earlier-row" },
+      h("button", { type: "button", class: "btn btn-small btn-secondary load-earlier", onclick: () => this.loadEarlier() },
+        "Load earlier messages"));
+    // Scrolling to the top loads older messages, as chat apps do; the button is for keyboards.
+    this.scroller.addEventListener("scroll", () => {
+      if (this.hasMore && !this.earlier && this.scroller.scrollTop < 120) this.loadEarlier();
+    }, { passive: true });
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.submit();
@@ -132,6 +146,11 @@ export class ChatView {
       if (event.key === "Escape" && this.live) {
         event.preventDefault();
         this.stop();
+        return;
+      }
+      if (event.key === "Escape" && this.editing) {
+        event.preventDefault();
+        this.cancelEdit();
         return;
       }
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !event.altKey) {
@@ -219,6 +238,7 @@ export class ChatView {
     this.cancelInFlight();
     this.conversationId = null;
     this.failed = null;
+    this.setEarlier([], false);
     this.messages.replaceChildren();
     this.welcome.hidden = false;
     this.title.textContent = "New conversation";
@@ -238,14 +258,13 @@ export class ChatView {
     this.messages.replaceChildren(h("li", { class: "loading-row" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Loading conversation…"));
     this.messages.setAttribute("aria-busy", "true");
     try {
-      const conversation = await this.api.getConversation(conversationId, { signal: controller.signal });
+      const conversation = await this.api.getConversation(conversationId, { signal: controller.signal, limit: PAGE });
       if (this.loading !== controller) return;
       this.title.textContent = conversation.title || "Untitled conversation";
-      const items = (conversation.messages || []).map((message) =>
-        message.role === "user"
-          ? this.userBubble(message.content, message.created_at)
-          : this.assistantBubble(message.content, message.tool_calls, message.created_at, message.error));
+      const messages = conversation.messages || [];
+      const items = this.renderMessages(messages);
       this.messages.replaceChildren(...items);
+      this.setEarlier(messages, Boolean(conversation.has_more));
       this.welcome.hidden = items.length > 0;
       this.scrollToEnd(true);
     } catch (err) {
@@ -266,7 +285,81 @@ export class ChatView {
     }
   }
 
+  /** Stored messages as list items. */
+  renderMessages(messages) {
+    return messages.map((message) =>
+      message.role === "user"
+        ? this.userBubble(message.content, message.created_at)
+        : this.assistantBubble(message.content, message.tool_calls, message.created_at, message.error));
+  }
+
+  /** Note the oldest message shown and whether older ones remain (showing the button if so). */
+  setEarlier(messages, hasMore) {
+    if (messages.length) this.firstSeq = messages[0].seq;
+    else if (!hasMore) this.firstSeq = null;
+    this.hasMore = hasMore;
+    if (hasMore) this.messages.prepend(this.earlierRow);
+    else this.earlierRow.remove();
+  }
+
+  /** Load the page of messages before the oldest shown, keeping the view where it was. */
+  async loadEarlier() {
+    if (!this.hasMore || this.earlier || this.loading || this.conversationId == null) return;
+    const controller = new AbortController();
+    this.earlier = controller;
+    const conversationId = this.conversationId;
+    const button = this.earlierRow.querySelector("button");
+    const hadFocus = document.activeElement === button;
+    button.disabled = true;
+    button.textContent = "Loading earlier messages…";
+    try {
+      const page = await this.api.getConversation(conversationId, {
+        signal: controller.signal, limit: PAGE, before: this.firstSeq,
+      });
+      if (this.earlier !== controller || this.conversationId !== conversationId) return;
+      const messages = page.messages || [];
+      const height = this.scroller.scrollHeight;
+      const top = this.scroller.scrollTop;
+      this.earlierRow.after(...this.renderMessages(messages));
+      this.setEarlier(messages, Boolean(page.has_more));
+      this.scroller.scrollTop = top + (this.scroller.scrollHeight - height);
+      if (hadFocus) {
+        if (page.has_more) button.focus();
+        else this.input.focus();
+      }
+    } catch (err) {
+      if (err && err.name === "AbortError") return;
+      if (err.status !== 401) toast(`Couldn't load earlier messages: ${err.detail}`, { kind: "error" });
+    } finally {
+      if (this.earlier === controller) this.earlier = null;
+      button.disabled = false;
+      button.textContent = "Load earlier messages";
+    }
+  }
+
+  /** Put a stopped turn's message in the box; sending it replaces that message and its stop. */
+  startEdit(turn) {
+    this.editing = turn;
+    this.editBanner.hidden = false;
+    this.setDraft(turn.message);
+    this.input.focus();
+    this.input.setSelectionRange(this.input.value.length, this.input.value.length);
+  }
+
+  cancelEdit(clearDraft = true) {
+    if (!this.editing) return;
+    const turn = this.editing;
+    this.editing = null;
+    this.editBanner.hidden = true;
+    if (clearDraft && this.input.value === turn.message) this.setDraft("");
+  }
+
   cancelInFlight() {
+    this.cancelEdit(false);
+    if (this.earlier) this.earlier.abort();
+    this.earlier = null;
+    this.hasMore = false;
+    this.earlierRow.remove();
     if (this.loading) this.loading.abort();
     this.loading = null;
     if (this.streaming) this.streaming.abort();
@@ -363,11 +456,15 @@ export class ChatView {
     if (!ranTools) {
       const regenerate = h("button", { type: "button", class: "btn btn-small btn-secondary regenerate" },
         icon("retry"), h("span", {}, "Regenerate"));
-      const actions = h("div", { class: "msg-actions" }, regenerate);
+      const edit = h("button", { type: "button", class: "btn btn-small btn-ghost edit-message" },
+        icon("edit"), h("span", {}, "Edit message"));
+      const actions = h("div", { class: "msg-actions" }, regenerate, edit);
       regenerate.addEventListener("click", () => {
         this.stoppedActions = null;
+        this.cancelEdit();
         this.retry(turn); // same Idempotency-Key: the answer replaces the stored stop
       });
+      edit.addEventListener("click", () => this.startEdit(turn));
       bubble.append(actions);
       this.stoppedActions = actions;
     }
@@ -380,15 +477,21 @@ export class ChatView {
   /** Send a message (a fresh turn). */
   send(text) {
     if (this.streaming || this.loading) return;
+    const edited = this.editing;
+    this.cancelEdit(false);
     // Only the last turn can be regenerated.
     if (this.stoppedActions) this.stoppedActions.remove();
     this.stoppedActions = null;
+    // An edit takes the place of the stopped message and its answer.
+    if (edited) for (const node of edited.nodes) node.remove();
     // A new message supersedes the last failed turn; its text was restored into the box.
     if (this.failed) {
       for (const node of this.failed.nodes) node.remove();
       this.failed = null;
     }
-    const turn = { message: text, key: newKey(), conversationId: this.conversationId, nodes: [] };
+    const turn = {
+      message: text, key: newKey(), conversationId: this.conversationId, nodes: [], editLast: Boolean(edited),
+    };
     turn.userNode = this.userBubble(text);
     turn.userNode.classList.add("live");
     this.welcome.hidden = true;
@@ -431,7 +534,10 @@ export class ChatView {
 
     try {
       const done = await this.api.streamChat(
-        { conversationId: turn.conversationId, message: turn.message, idempotencyKey: turn.key, signal: controller.signal },
+        {
+          conversationId: turn.conversationId, message: turn.message, idempotencyKey: turn.key,
+          signal: controller.signal, editLast: turn.editLast,
+        },
         {
           onStart: (conversationId) => {
             turn.startedIn = conversationId;
@@ -494,6 +600,13 @@ export class ChatView {
         const notice = this.showError(err, canRetry(err) ? () => this.retry(turn) : null);
         turn.nodes.push(notice);
         this.failed = { nodes: [notice] };
+        return;
+      }
+      if (err.code === "not_editable" && this.conversationId != null) {
+        // The answer stood after all (another tab, say): show the conversation as it is.
+        if (!this.input.value.trim()) this.setDraft(turn.message);
+        toast(err.detail, { kind: "error" });
+        this.open(this.conversationId);
         return;
       }
       turn.userNode.classList.add("failed");
