@@ -44,7 +44,8 @@ DESCRIBE_FOCUS = """() => {
     name, shown, tag: el.tagName.toLowerCase(), id: el.id,
     inDialog: Boolean(el.closest("dialog[open]")),
     visible: box.width > 0 && box.height > 0 &&
-      Number(getComputedStyle(el.closest(".task-actions") || el).opacity) > 0,
+      Number(getComputedStyle(el.closest(".task-actions") ||
+        (el.type === "radio" ? el.nextElementSibling : el)).opacity) > 0,
   };
 }"""
 
@@ -165,3 +166,72 @@ def test_a_repeating_task_by_keyboard(open_browser: OpenBrowser, unique_email: s
     expect(
         panel.get_by_role("button", name="Repeat and reminders for “Water the plants”")
     ).to_be_focused()
+
+
+def test_the_whole_app_by_tab_in_dark_mode(open_browser: OpenBrowser, unique_email: str) -> None:
+    """From the top of the signed-in app, Tab visits every control: each is named, its focus is
+    drawn and it is on screen; the task row's and the conversation's buttons are among them."""
+    page = open_browser(
+        viewport={"width": 1360, "height": 900}, color_scheme="dark", reduced_motion="reduce"
+    ).page
+    sign_up(page, unique_email)
+    Account(page).add(title="Pay the rent", priority="high", tags=["home"])
+    page.get_by_label("Message").fill("what's pending?")
+    page.get_by_label("Message").press("Enter")
+    expect(page.locator(".msg-assistant")).to_have_count(1)
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+    page.locator("body").focus()
+    stops = [stop for stop in tab_through(page, 60) if stop is not None]
+    assert stops, "Tab reached nothing"
+    unnamed = [stop for stop in stops if not stop["name"]]
+    assert unnamed == []
+    # The message box's focus is drawn by the box around it (:focus-within), checked below.
+    undrawn = [stop["name"] for stop in stops if not stop["shown"] and stop["name"] != "Message"]
+    assert undrawn == []
+    composer_shadow = "() => getComputedStyle(document.querySelector('.composer-box')).boxShadow"
+    page.get_by_label("Message").focus()
+    focused = page.evaluate(composer_shadow)
+    page.get_by_label("Message").blur()
+    assert focused != page.evaluate(composer_shadow)
+    hidden = [stop["name"] for stop in stops if not stop["visible"]]
+    assert hidden == []
+    names = {stop["name"] for stop in stops}
+    expected = {
+        "New conversation",
+        "Settings",
+        "Message",
+        "Quick add",
+        "Pay the rent",
+        "Delete “Pay the rent”",
+        "Rename “Pay the rent”",
+    }
+    assert expected <= names, expected - names
+    assert any(name.startswith("Delete conversation") for name in names), names
+
+
+def test_the_phone_drawers_by_keyboard(open_browser: OpenBrowser, unique_email: str) -> None:
+    """On a phone, Enter opens each drawer, its controls are reached by Tab with focus drawn, and
+    Escape closes it and puts the focus back on the button that opened it."""
+    page = open_browser(viewport={"width": 390, "height": 844}, reduced_motion="reduce").page
+    sign_up(page, unique_email)
+    Account(page).add(title="Pay the rent")
+    page.reload()
+    expect(page.get_by_role("button", name="Show tasks")).to_be_visible()
+    for opener, region, inside in (
+        ("Show tasks", tasks_panel(page), "Pay the rent"),
+        ("Show conversations", page.get_by_role("navigation", name="Conversations"), None),
+    ):
+        button = page.get_by_role("button", name=opener)
+        button.focus()
+        page.keyboard.press("Enter")
+        expect(region).to_be_visible()
+        if inside:
+            expect(region.get_by_role("checkbox", name=inside)).to_be_visible()
+        stops = [stop for stop in tab_through(page, 12) if stop is not None]
+        assert stops
+        assert [stop for stop in stops if not (stop["name"] and stop["shown"])] == []
+        if inside:
+            assert inside in {stop["name"] for stop in stops}, stops
+        page.keyboard.press("Escape")
+        expect(region).to_be_hidden()
+        expect(button).to_be_focused()

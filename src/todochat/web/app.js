@@ -212,6 +212,7 @@ function startApp(session) {
 
 function setupDrawers() {
   const scrim = document.getElementById("scrim");
+  const chat = document.getElementById("chat");
   const pairs = [
     { toggle: document.getElementById("toggle-sidebar"), drawer: document.getElementById("sidebar"), query: matchMedia("(max-width: 759px)") },
     { toggle: document.getElementById("toggle-tasks"), drawer: document.getElementById("tasks-panel"), query: matchMedia("(max-width: 1099px)") },
@@ -224,6 +225,7 @@ function setupDrawers() {
     drawer.classList.remove("open");
     toggle.setAttribute("aria-expanded", "false");
     scrim.hidden = true;
+    chat.inert = false;
     opened = null;
     if (restoreFocus) toggle.focus();
   }
@@ -233,6 +235,8 @@ function setupDrawers() {
     pair.drawer.classList.add("open");
     pair.toggle.setAttribute("aria-expanded", "true");
     scrim.hidden = false;
+    // The chat behind the scrim leaves the Tab order while a drawer is over it.
+    chat.inert = true;
     opened = pair;
     const first = pair.drawer.querySelector("button, input, [tabindex]:not([tabindex='-1'])");
     // Wait for the slide-in to make the drawer focusable (it is visibility:hidden while closed).
