@@ -102,6 +102,7 @@ async def test_the_task_tools_exist(sessionmaker: async_sessionmaker[AsyncSessio
         "complete_tasks",
         "delete_task",
         "list_tasks",
+        "restore_task",
         "skip_occurrence",
         "update_task",
         "update_tasks",
