@@ -283,7 +283,7 @@ class TaskRepository:
             statement = statement.where(Task.due_at >= start)
         if end is not None:
             statement = statement.where(Task.due_at < end)
-        if filters.due == "overdue":
+        if filters.due in ("overdue", "upcoming"):
             statement = statement.where(Task.completed.is_(False))
         return statement
 
