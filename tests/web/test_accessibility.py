@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from tests.web.conftest import Browsing
 from tests.web.test_consent import _authorize_url
 from tests.web.test_schedule import Account
-from tests.web.test_ui import PASSWORD, conversations, send, shot, sign_up, tasks_panel
+from tests.web.test_ui import PASSWORD, conversations, send, sign_up, tasks_panel
 
 pytestmark = pytest.mark.slow
 
@@ -27,6 +27,11 @@ OpenBrowser = Callable[..., Browsing]
 
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE = Axe()
+
+
+def shot(page: Page, path: Path) -> None:
+    """A settled screenshot in CSS pixels (a phone's is 390 px wide), small enough for the README."""
+    page.screenshot(path=path, animations="disabled", scale="css")
 
 
 class Audit:
