@@ -3,13 +3,16 @@ the SDK's in-memory client on PostgreSQL."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from mcp import Client
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.factories import add_task, signup
 from tests.mcp.conftest import Connect, error, ok, rest_tasks
-from todochat.mcp.server import MAX_BATCH
+from todochat.mcp.server import MAX_BATCH, Principal, bound_principal, build_mcp, identify_bound
 
 
 async def test_add_tasks_adds_every_item_in_order(
@@ -275,3 +278,24 @@ async def test_list_tasks_by_completed_range(client: httpx.AsyncClient, connect:
     assert (earlier["tasks"], earlier["total"]) == ([], 0)
     assert "completions" not in earlier
     assert bad.startswith("Error executing tool list_tasks: completed_after: "), bad
+
+
+async def test_a_retried_turn_replays_a_batch_instead_of_applying_it_twice(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    alice = await signup(client)
+    server = build_mcp(sessionmaker, identify_bound)
+    batch = {"tasks": [{"title": "Buy milk"}, {"title": "Call mom"}]}
+    results = []
+    for _attempt in range(2):  # the same turn (same key), run again after a lost reply
+        principal = Principal(uuid.UUID(alice.id), "UTC", turn_key="turn-1")
+        async with bound_principal(principal), Client(server) as mcp:
+            results.append(ok(await mcp.call_tool("add_tasks", batch)))
+    assert results[0] == results[1]
+    stored = await rest_tasks(client, alice)
+    assert sorted(task["title"] for task in stored) == ["Buy milk", "Call mom"]
+    # A different turn asking the same is a new request: it adds again.
+    principal = Principal(uuid.UUID(alice.id), "UTC", turn_key="turn-2")
+    async with bound_principal(principal), Client(server) as mcp:
+        ok(await mcp.call_tool("add_tasks", batch))
+    assert len(await rest_tasks(client, alice)) == 4
