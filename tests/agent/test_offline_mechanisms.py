@@ -152,11 +152,9 @@ async def test_repeating_and_reminder_phrases_become_tool_arguments() -> None:
     dentist = chat.store.tasks[2]
     assert dentist["reminders"] == [{"at": "5pm"}] and dentist["due_at"] is not None
     await chat.say("remind me 30 minutes before")
-    assert chat.store.tasks[2]["reminders"] == [{"before": "30m"}]
+    assert chat.store.tasks[2]["reminders"] == [{"before": "30 minutes"}]
     await chat.say("stop repeating the plants task")
     assert chat.store.tasks[1]["recurrence"] is None
-    await chat.say("skip this week's plants")
-    assert chat.store.calls[-1] == ("complete_task", {"task_id": 1})
 
 
 def test_arguments_a_tool_does_not_declare_are_left_out() -> None:

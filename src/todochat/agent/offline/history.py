@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-MUTATING_TOOLS = frozenset({"add_task", "complete_task", "delete_task", "update_task"})
+MUTATING_TOOLS = frozenset(
+    {"add_task", "complete_task", "delete_task", "update_task", "skip_occurrence"}
+)
 
 # The lines of a list the assistant showed: "1. #3 Buy milk (high)" or "- #3 Buy milk".
 _SHOWN_LINE_RE = re.compile(r"^\s*(?:\d+[.)]|[-*•])?\s*#(\d+)\b", re.M)
