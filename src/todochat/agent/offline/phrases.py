@@ -6,7 +6,7 @@ import re
 
 from . import slots
 from .intent import Changes, Filter, Target
-from .repeats import REPEATING_ADJECTIVES, anchored, read_recurrence
+from .repeats import REPEATING_ADJECTIVES, anchored, read_recurrence, take_recurrence
 
 
 def clean_title(text: str) -> str:
@@ -381,7 +381,9 @@ def is_meta_request(body: str) -> bool:
     """ "I need to see my tasks" is a request to the assistant, not a duty."""
     return bool(
         re.match(
-            r"^(?:see|view|show|list|check|know|look\s+at|review)\s+(?:all\s+)?(?:my|the|what)\b",
+            r"^(?:see|view|show|list|check|know|look\s+at|review)\s+(?:all\s+)?(?:what\b|(?:my|the)\s+"
+            r"(?:(?:whole|entire|full|current|pending|open|completed|done)\s+)?(?:tasks?|todos?|to-dos?|list|agenda"
+            r"|todo\s+list|to-do\s+list|items|progress|status)\b)",
             body,
             re.I,
         )
@@ -515,6 +517,13 @@ def parse_new_tasks(body: str) -> list[Changes]:
         attrs, _ = slots.take_attributes(rest)
         attrs.priority = attrs.priority or priority
         return [_new_task(quoted, attrs, shared_tags)]
+    # "yoga every mon, wed and fri": a repeat's own commas do not split the tasks.
+    whole_repeat, unrepeated = take_recurrence(body)
+    if whole_repeat and body.count(",") > unrepeated.count(","):
+        tasks = parse_new_tasks(unrepeated)
+        if tasks:
+            tasks[-1].recurrence = whole_repeat
+        return tasks
     body, trailing, shared = _trailing_attributes(body)
     items = _split_items(body.strip(" ,"))
     tasks = []

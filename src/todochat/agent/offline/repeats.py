@@ -113,6 +113,8 @@ OFFSET_UNITS = {
     "week": "weeks",
     "weeks": "weeks",
     "wk": "weeks",
+    "night": "days",  # "the night before"
+    "evening": "days",
 }
 
 
@@ -303,7 +305,7 @@ def read_recurrence(text: str, *, after_repeat: bool = False) -> str | None:
 # --- reminder lead times ("30 minutes before", "a day before") ------------------------------------
 
 OFFSET = (
-    r"(?P<n>\d{1,3}|half\s+an?|"
+    r"(?P<n>\d{1,3}|half\s+an?|the|"
     + _alternatives(COUNT_WORDS)
     + r")\s*(?P<unit>"
     + _alternatives(OFFSET_UNITS)
@@ -320,7 +322,7 @@ def offset(amount: str, unit: str) -> str | None:
     if word.startswith("half"):
         minutes = {"minutes": 0, "hours": 30, "days": 720, "weeks": 5040}[unit_name]
         return f"{minutes} minutes" if minutes else None
-    count = int(word) if word.isdigit() else COUNT_WORDS.get(word)
+    count = int(word) if word.isdigit() else 1 if word == "the" else COUNT_WORDS.get(word)
     if not count:
         return None
     return f"{count} {unit_name[:-1] if count == 1 else unit_name}"

@@ -405,7 +405,8 @@ def _remind_before(match: re.Match[str]) -> Intent | None:
 
 
 def _no_reminders(match: re.Match[str]) -> Intent | None:
-    target = parse_target(match.group("target"))
+    said = match.group("target")
+    target = parse_target(said) if said else Target(pronoun=True)  # "cancel the reminder"
     return Intent(Action.UPDATE, target=target, changes=Changes(reminders=[]))
 
 
@@ -429,7 +430,12 @@ def _set_repeat(match: re.Match[str]) -> Intent | None:
     said = match.group("target")
     if recurrence is None or _NOT_A_TARGET_RE.match(said):
         return None
-    if not verb and not _TASKISH_RE.search(said.strip()):
+    lead = (match.groupdict().get("lead") or "").lower()
+    if (
+        not verb
+        and lead not in _MOVE_VERBS + ("change", "switch")
+        and not _TASKISH_RE.search(said.strip())
+    ):
         return None  # "make dinner every sunday" is a new task
     target = parse_target(said)
     if target.empty or target.group:
@@ -488,6 +494,9 @@ def _add_reminded(match: re.Match[str]) -> Intent | None:
     about = re.match(r"^(?:about|of|for|on|regarding|re:?)\s+(?P<name>.+)$", undated, re.I)
     if intent and about and len(intent.new_tasks) == 1 and intent.new_tasks[0].reminders:
         target = parse_target(about.group("name"))
+        if target.pronoun or target.ids:  # "remind me about it tomorrow at 9"
+            reminders = intent.new_tasks[0].reminders
+            return Intent(Action.UPDATE, target=target, changes=Changes(reminders=reminders))
         if target.name and not target.group:
             intent.remind = target
     return intent
@@ -551,6 +560,19 @@ def _affirm(match: re.Match[str]) -> Intent | None:
 
 
 _T = r"(?P<target>.+?)"
+# Verbs that say a task repeats ("can the gym one recur …", "have it happen every monday").
+REPEAT_VERBS = (
+    "repeat",
+    "repeats",
+    "recur",
+    "recurs",
+    "reoccur",
+    "repeating",
+    "recurring",
+    "happen",
+    "occur",
+)
+_REPEAT_VERBS = "|".join(REPEAT_VERBS)
 _REMIND_LEAD = (
     r"(?:remind|ping|alert|notify|nudge|warn|text|email)\s+me|give\s+me\s+a\s+(?:heads[\s-]up|nudge|reminder|shout)"
     r"|(?:set|put|add|create|schedule)\s+(?:up\s+)?(?:a|an|the)\s+(?:reminder|alert)|(?:i'?d\s+like|i\s+want)\s+a\s+reminder"
@@ -653,7 +675,7 @@ RULES: list[Rule] = [
         r"^(?:(?:remove|clear|delete|drop|cancel|turn\s+off|disable|get\s+rid\s+of|take|take\s+off"
         r"|switch\s+off|stop)\s+(?:the\s+|all\s+(?:the\s+)?|any\s+|my\s+)?(?:reminders?|alerts?|notifications?)"
         r"|no\s+(?:more\s+)?(?:reminders?|alerts?)|(?:i\s+)?(?:don'?t|do\s+not)\s+(?:need|want)\s+(?:a|any|the)\s+reminders?)"
-        r"\s+(?:from|on|for|of|off|about)\s+" + _T + r"$",
+        r"(?:\s+(?:from|on|for|of|off|about)\s+" + _T + r")?$",
         _no_reminders,
     ),
     _rule(
@@ -695,7 +717,7 @@ RULES: list[Rule] = [
         r"^(?:(?:can|could|would|should|will)\s+)?(?:(?:make|set|change|have|let|get|switch|turn|update)\s+)?"
         + _T
         + r"\s+(?:(?:to|should|must|needs\s+to|will|can|could|is\s+going\s+to|is\s+supposed\s+to)\s+)?"
-        r"(?:be\s+)?(?P<verb>repeat|recur|reoccur|repeating|recurring)s?\s+(?P<rec>.+)$",
+        r"(?:be\s+)?(?P<verb>" + _REPEAT_VERBS + r")\s+(?P<rec>.+)$",
         _set_repeat,
     ),
     _rule(
@@ -707,19 +729,23 @@ RULES: list[Rule] = [
     ),
     _rule(
         "set-repeat",
-        r"^(?:make|set|change|switch|turn|update|have)\s+"
+        r"^(?P<lead>make|set|change|switch|turn|update|have|move|shift|put)\s+"
         + _T
-        + r"\s+(?:(?:to|into|as)\s+)?(?:be\s+)?(?:an?\s+)?(?P<rec>"
+        + r"\s+(?:(?:to|into|as|on)\s+)?(?:be\s+)?(?:an?\s+)?(?P<rec>"
         + repeats.RECURRENCE_PHRASE
         + r")(?:\s+(?:task|one|thing|todo|instead))?$",
         _set_repeat,
     ),
     _rule(
         "skip",
-        r"^(?:skip|pass\s+on|sit\s+out)\s+(?:(?:this\s+week'?s|next\s+week'?s|this\s+month'?s|today'?s"
+        r"^(?:(?:i'?ll|i\s+will|we'?ll|i'?m\s+(?:going\s+to|gonna)|gonna|i\s+want\s+to|i'?d\s+like\s+to)\s+)?"
+        r"(?:skip|pass\s+on|sit\s+out)\s+(?:(?:this\s+week'?s|next\s+week'?s|this\s+month'?s|today'?s"
         r"|tonight'?s|tomorrow'?s|the\s+next|the\s+upcoming|the\s+coming|this|next)\s+)?"
         + _T
-        + r"(?:\s+(?:this|next)\s+(?:week|month|time|one|occurrence|session)|\s+(?:today|tonight|tomorrow"
+        + r"(?:\s+(?:this|next)\s+(?:week|month|time|one|occurrence|session|"
+        + slots.WEEKDAY
+        + r")"
+        r"|\s+(?:today|tonight|tomorrow"
         r"|once|for\s+(?:now|today|tonight|this\s+week|once)))?$",
         _skip,
     ),
