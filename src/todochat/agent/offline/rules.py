@@ -433,7 +433,7 @@ def _set_repeat(match: re.Match[str]) -> Intent | None:
     lead = (match.groupdict().get("lead") or "").lower()
     if (
         not verb
-        and lead not in _MOVE_VERBS + ("change", "switch")
+        and lead not in (*_MOVE_VERBS, "change", "switch")
         and not _TASKISH_RE.search(said.strip())
     ):
         return None  # "make dinner every sunday" is a new task
