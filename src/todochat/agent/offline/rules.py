@@ -66,6 +66,16 @@ def _targeted(action: Action) -> Builder:
             return None  # "which tasks are done" asks; it does not tell
         if action == Action.COMPLETE and _DENIED_RE.search(said):
             return None  # never complete what the user says is not done
+        if (
+            action == Action.COMPLETE
+            and re.match(r"check\s+(?!off\b)", match.string, re.I)
+            and re.fullmatch(
+                r"(?:my|the)\s+(?:whole\s+|entire\s+)?(?:todo\s+|to-do\s+|task\s+)?list",
+                said.strip(),
+                re.I,
+            )
+        ):
+            return None  # "check the list" looks at it; completing everything is asked for plainly
         if action == Action.DELETE and repeats.take_recurrence(said)[0]:
             return None  # "take out the bins every tuesday" is an errand that repeats
         target = parse_target(match.group("target"))
