@@ -168,3 +168,12 @@ def test_arguments_a_tool_does_not_declare_are_left_out() -> None:
     )
     arguments = {"title": "Yoga", "recurrence": "every monday", "reminders": [{"at": "5pm"}]}
     assert _declared(arguments, tool) == {"title": "Yoga every monday"}
+
+
+@pytest.mark.parametrize("message", ["check the list", "check my todo list"])
+async def test_checking_the_list_looks_at_it_and_completes_nothing(message: str) -> None:
+    chat = Chat()
+    seed(chat, "Pay rent", "Call mom")
+    text = await chat.say(message)
+    assert not any(t["completed"] for t in chat.store.tasks.values())
+    assert "Pay rent" in text and [name for name, _ in chat.store.calls] == ["list_tasks"]
