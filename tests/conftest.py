@@ -122,6 +122,7 @@ def settings(database_url: str) -> Settings:
         # Every in-process request comes from 127.0.0.1, and tests sign up users freely.
         login_attempts_per_address=100_000_000,
         signups_per_address=100_000_000,
+        oauth_registrations_per_address=100_000_000,
     )
 
 

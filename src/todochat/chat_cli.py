@@ -267,7 +267,9 @@ class ChatClient:
     def show_history(self, session: Session, conversation_id: int, last: int = 6) -> None:
         """Print the end of a conversation (and check that it exists)."""
         response = self.http.get(
-            session.url(f"/conversations/{conversation_id}"), headers=session.headers
+            session.url(f"/conversations/{conversation_id}"),
+            params={"limit": min(last, 500)},
+            headers=session.headers,
         )
         if response.status_code != 200:
             raise ChatCliError(f"Cannot resume: {_error_detail(response)}")
@@ -516,5 +518,5 @@ def _loop(
             else:
                 conversation = client.turn(session, message, conversation)
         except KeyboardInterrupt:
-            # The server finishes and stores the turn anyway; the answer shows in the history.
-            client.say("\n(interrupted; the assistant still finishes this message)")
+            # The server stops the turn if no task was touched yet, else finishes and stores it.
+            client.say("\n(stopped; a change already under way is finished and kept)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import AliasChoices, Field, ValidationError, model_validator
@@ -24,6 +25,11 @@ def default_data_dir() -> Path:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         return Path("/var/lib/todochat")
     return Path(platformdirs.user_data_dir("todochat"))
+
+
+# Public-key signatures only: a shared-secret (HS*) or unsigned token from outside means nothing.
+AsymmetricAlgorithm = Literal["EdDSA", "RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
+DEFAULT_JWT_ALGORITHMS: tuple[AsymmetricAlgorithm, ...] = ("EdDSA", "RS256", "ES256")
 
 
 class Settings(BaseSettings):
@@ -76,6 +82,9 @@ class Settings(BaseSettings):
 
     max_message_chars: int = 4000
     max_body_bytes: int = 64 * 1024
+    max_import_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1, description="Largest file POST /api/{id}/import takes."
+    )
     history_max_messages: int = 20
     history_max_tokens: int = 8000
     agent_max_turns: int = 12
@@ -99,6 +108,15 @@ class Settings(BaseSettings):
     login_attempts_per_account: int = Field(default=10, ge=1)
     login_attempts_per_address: int = Field(default=50, ge=1)
     signups_per_address: int = Field(default=10, ge=1)
+    oauth_registrations_per_address: int = Field(
+        default=20, ge=1, description="OAuth client registrations from one address per window."
+    )
+    oauth_access_token_seconds: int = Field(
+        default=3600, ge=60, description="Lifetime of an OAuth access token for /mcp/."
+    )
+    oauth_refresh_token_days: int = Field(
+        default=30, ge=1, description="Days an unused OAuth refresh token stays valid."
+    )
 
     max_connections: int = Field(
         default=1000,
@@ -140,6 +158,30 @@ class Settings(BaseSettings):
     mcp_allowed_hosts: list[str] = Field(
         default_factory=list,
         description="Host headers the /mcp/ endpoint accepts besides localhost (e.g. 'todo.example.com').",
+    )
+
+    jwt_issuer: str | None = Field(
+        default=None,
+        description="Also accept access tokens from this issuer (an OIDC provider, Better Auth's "
+        "JWT plugin, Auth0, Clerk, Neon Auth): its `iss` exactly, e.g. 'https://auth.example.com'.",
+    )
+    jwt_jwks_url: str | None = Field(
+        default=None,
+        description="Where the issuer publishes its signing keys (default: "
+        "'<issuer>/.well-known/jwks.json').",
+    )
+    jwt_audience: str | None = Field(
+        default=None, description="The `aud` the issuer's tokens must carry (unchecked if unset)."
+    )
+    jwt_keys_refresh_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A token naming a key the issuer's fetched set lacks (a rotation) fetches the "
+        "set again at most this often, so made-up key ids cannot make todochat hammer the issuer.",
+    )
+    jwt_algorithms: list[AsymmetricAlgorithm] = Field(
+        default_factory=lambda: list(DEFAULT_JWT_ALGORITHMS),
+        description="Signature algorithms accepted from the issuer (never HS256 or none).",
     )
 
     public_url: str | None = Field(

@@ -91,6 +91,18 @@ class ConversationBusy(Conflict):
         )
 
 
+class NotEditable(Conflict):
+    """The last message's answer stands, so the message cannot be edited."""
+
+    code = "not_editable"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Only your last message can be edited, and only when its answer failed or was "
+            "stopped before it changed anything; send a new message instead."
+        )
+
+
 class RateLimited(TodochatError):
     """Too many requests in a window."""
 
@@ -148,3 +160,11 @@ class DatabaseUnavailable(TodochatError):
         super().__init__(message)
         # A turn may have created the conversation: the client retries in it.
         self.conversation_id = conversation_id
+
+
+class IssuerUnavailable(TodochatError):
+    """The external token issuer's keys could not be fetched; the request may be retried."""
+
+    status_code = 503
+    code = "issuer_unavailable"
+    retry_after = 5

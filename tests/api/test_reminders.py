@@ -182,6 +182,6 @@ async def test_replacing_and_deleting(
     assert deleted.status_code == 204
     async with sessionmaker() as session:
         left = await session.scalar(
-            text("SELECT count(*) FROM reminder WHERE task_id = :id"), {"id": task["id"]}
+            text("SELECT count(*) FROM reminder WHERE user_id = :user"), {"user": account.id}
         )
     assert left == 0

@@ -140,7 +140,7 @@ async def test_partial_update(client: httpx.AsyncClient, account: Account) -> No
     [
         {"title": ""},
         {"title": None},
-        {"priority": "p1"},
+        {"priority": "p5"},  # p1-p4 are Todoist's words, read as levels
         {"tags": None},
         {"due_at": "soon"},
         {"nope": 1},

@@ -62,7 +62,14 @@ class Hang:
     """Never answer (until the server stops), to exercise the turn's timeout."""
 
 
-Step = Reply | Fail | Hang
+@dataclass(frozen=True)
+class Held:
+    """Answer `reply` only once the test calls `release()` (a model still thinking)."""
+
+    reply: Reply
+
+
+Step = Reply | Fail | Hang | Held
 
 
 def text(content: str) -> Reply:
@@ -129,6 +136,12 @@ class FakeOpenAI:
         """Scripted steps not used yet."""
         with self._lock:
             return len(self._script)
+
+    def release(self) -> None:
+        """Let held (and hanging) answers go now; later ones are held again."""
+        released = self._release
+        self._release = threading.Event()
+        released.set()
 
     def reset(self) -> None:
         """Forget the script and the recorded requests (between tests sharing one server)."""
@@ -242,6 +255,9 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             model = str(body.get("model", "fake-model"))
             if step is None:
                 self._json(500, _error("The fake server has no scripted answer left.", "server"))
+            elif isinstance(step, Held):
+                fake._release.wait(HANG_LIMIT_SECONDS)
+                self._answer(step.reply, body, model)
             elif isinstance(step, Hang):
                 fake._release.wait(HANG_LIMIT_SECONDS)
                 self.close_connection = True
@@ -250,11 +266,14 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 headers = {"x-should-retry": "true" if step.retry else "false"}
                 self._json(step.status, _error(step.message, kind), headers)
             else:
-                ids = [tool.call_id or fake._call_id() for tool in step.tool_calls]
-                if body.get("stream"):
-                    self._stream(_chunks(step, ids, model))
-                else:
-                    self._json(200, _completion(step, ids, model))
+                self._answer(step, body, model)
+
+        def _answer(self, step: Reply, body: dict[str, Any], model: str) -> None:
+            ids = [tool.call_id or fake._call_id() for tool in step.tool_calls]
+            if body.get("stream"):
+                self._stream(_chunks(step, ids, model))
+            else:
+                self._json(200, _completion(step, ids, model))
 
         def _json(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
             payload = json.dumps(data).encode()

@@ -236,7 +236,8 @@ async def test_update_task_changes_only_the_given_fields(
 
 Arguments = Callable[[int, int], dict[str, Any]]
 
-# (tool, arguments given (own task id, another user's task id), message after the tool prefix)
+# (tool, arguments given (own task number, a number only another user has), message after the
+# tool prefix)
 BAD_CALLS: list[tuple[str, Arguments, str]] = [
     ("complete_task", lambda own, other: {"task_id": 987654321}, "Task 987654321 not found."),
     (
@@ -363,7 +364,10 @@ async def test_bad_input_is_a_tool_error_and_changes_nothing(
 ) -> None:
     alice, bob = await signup(client), await signup(client)
     own = await add_task(client, alice, title="Alice's task", tags=["home"])
+    # Bob's #2: a number Alice does not have, held by another user.
+    first = await add_task(client, bob, title="Bob's first")
     other = await add_task(client, bob, title="Bob's secret", due_at="2030-01-01T10:00:00Z")
+    assert (own["id"], first["id"], other["id"]) == (1, 1, 2)
     async with connect(alice, "UTC") as mcp:
         message = error(await mcp.call_tool(tool, arguments(own["id"], other["id"])))
     assert message == f"Error executing tool {tool}: " + expected.format(
@@ -371,7 +375,7 @@ async def test_bad_input_is_a_tool_error_and_changes_nothing(
     )
     assert "Bob" not in message
     assert await rest_tasks(client, alice) == [own]
-    assert await rest_tasks(client, bob) == [other]
+    assert await rest_tasks(client, bob) == [first, other]
 
 
 async def test_unknown_argument_like_user_id_is_ignored(

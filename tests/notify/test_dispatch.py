@@ -87,8 +87,11 @@ async def test_moved_completed_or_deleted_reminders_do_not_fire(
     # firing itself still refuses a completed task.
     async with sessionmaker() as session, session.begin():
         await session.execute(
-            text("UPDATE task SET completed = true, completed_at = now() WHERE id = :id"),
-            {"id": done["id"]},
+            text(
+                "UPDATE task SET completed = true, completed_at = now()"
+                " WHERE user_id = :user AND number = :number"
+            ),
+            {"user": account.id, "number": done["id"]},
         )
     assert await dispatcher.fire(payload) is None
     shown = await client.get(account.url(f"/tasks/{done['id']}"), headers=account.headers)

@@ -38,8 +38,8 @@ CHECKS = [
 EXAMPLES = 25
 # A chat turn runs the agent: fewer examples keep the run bounded (and under the rate limit).
 CHAT_EXAMPLES = 12
-# About 6 s per operation on a busy 2-core machine (31 operations).
-BUDGET_SECONDS = 200
+# About 6.5 s per operation on a busy 2-core machine (40 operations).
+BUDGET_SECONDS = 300
 
 
 def _fresh_user(base_url: str) -> tuple[str, dict[str, str]]:
@@ -72,7 +72,7 @@ def _fuzz(
     check()
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(420)
 def test_every_operation_conforms_to_the_schema(server: Server) -> None:
     """No 5xx and no undeclared status, content type or body, for any generated request."""
     schema = schemathesis.openapi.from_url(f"{server.base_url}/openapi.json")
@@ -91,6 +91,6 @@ def test_every_operation_conforms_to_the_schema(server: Server) -> None:
         except (Exception, BaseExceptionGroup) as error:  # schemathesis's FailureGroup
             failures.append(f"{operation.label}: {error}")
         tested += 1
-    assert tested == 31
+    assert tested == 40
     assert not failures, "\n\n".join(failures)
     assert time.monotonic() - started < BUDGET_SECONDS

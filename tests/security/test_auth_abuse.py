@@ -23,6 +23,7 @@ WINDOW = 20
 PER_ACCOUNT = 3
 PER_ADDRESS = 6
 SIGNUPS = 3
+REGISTRATIONS = 3
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +46,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, own_database: str) -> Itera
         "TODOCHAT_LOGIN_ATTEMPTS_PER_ACCOUNT": str(PER_ACCOUNT),
         "TODOCHAT_LOGIN_ATTEMPTS_PER_ADDRESS": str(PER_ADDRESS),
         "TODOCHAT_SIGNUPS_PER_ADDRESS": str(SIGNUPS),
+        "TODOCHAT_OAUTH_REGISTRATIONS_PER_ADDRESS": str(REGISTRATIONS),
         "TODOCHAT_DATABASE_POOL_SIZE": "4",  # the test's requests are sequential
     }
     with running_server(tmp_path_factory.mktemp("abuse"), env) as srv:
@@ -158,6 +160,19 @@ async def test_signups_are_bounded_per_address(http: httpx.AsyncClient) -> None:
         json={"email": unique_email("fine"), "password": PASSWORD},
         headers=address(),
     )
+    assert elsewhere.status_code == 201
+
+
+async def test_oauth_client_registrations_are_bounded_per_address(http: httpx.AsyncClient) -> None:
+    spammer = address()
+    client = {"client_name": "Spam", "redirect_uris": ["http://127.0.0.1:9/cb"]}
+    await at_window_start()
+    for _ in range(REGISTRATIONS):
+        created = await http.post("/register", json=client, headers=spammer)
+        assert created.status_code == 201, created.text
+    refused = await http.post("/register", json=client, headers=spammer)
+    assert_limited(refused, "Too many client registrations from your address.")
+    elsewhere = await http.post("/register", json=client, headers=address())
     assert elsewhere.status_code == 201
 
 

@@ -70,3 +70,18 @@ def test_iso_is_taken_as_written() -> None:
 def test_unreadable_phrases_are_refused(phrase: str) -> None:
     with pytest.raises(InvalidInput):
         parse_due(phrase, "UTC", FRIDAY)
+
+
+def test_days_of_the_month_that_a_month_lacks() -> None:
+    # "the 31st" in November is December's; "in 1 month" from Jan 31 is the end of February.
+    assert _read("the 31st") == "Thu 12-31 09:00"
+    assert _read("the 30th", datetime(2027, 1, 31, 12, tzinfo=UTC)) == "Tue 03-30 09:00"
+    assert _read("in 1 month", datetime(2027, 1, 31, 12, tzinfo=UTC)) == "Sun 02-28 09:00"
+    assert _read("in 1 month", datetime(2028, 1, 31, 12, tzinfo=UTC)) == "Tue 02-29 09:00"
+    assert _read("in 1 month", datetime(2100, 1, 31, 12, tzinfo=UTC)) == "Sun 02-28 09:00"
+
+
+@pytest.mark.parametrize("phrase", ["the 45th", "the 32nd", "the 0th"])
+def test_a_day_no_month_has_is_refused_not_read_as_a_year(phrase: str) -> None:
+    with pytest.raises(InvalidInput, match="No month has a day"):
+        parse_due(phrase, "UTC", FRIDAY)

@@ -193,7 +193,7 @@ async def test_every_day_at_9_stays_9_local_across_dst(
         )
         seen = []
         for _ in expected:
-            task = await service.complete_task(task.id)
+            task = await service.complete_task(task.number)
             assert task.completed is False
             assert task.due_at is not None
             assert task.due_at.astimezone(zone).hour == 9
@@ -214,7 +214,7 @@ async def test_every_month_on_the_31st_lands_on_each_month_end(
         )
         dues = []
         for _ in range(4):
-            task = await service.complete_task(task.id)
+            task = await service.complete_task(task.number)
             assert task.due_at is not None
             dues.append(task.due_at.astimezone(BERLIN).date().isoformat())
     assert dues == ["2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31"]
@@ -231,7 +231,7 @@ async def test_raw_bymonthday_31_skips_shorter_months_as_rfc_5545_says(
                 recurrence="FREQ=MONTHLY;BYMONTHDAY=31",
             )
         )
-        task = await service.complete_task(task.id)
+        task = await service.complete_task(task.number)
     assert task.due_at == datetime(2026, 3, 31, 9, 0, tzinfo=BERLIN)
 
 
@@ -246,7 +246,7 @@ async def test_last_friday_of_the_month(tasks: Callable[..., object]) -> None:
         )
         dues = []
         for _ in range(3):
-            task = await service.complete_task(task.id)
+            task = await service.complete_task(task.number)
             assert task.due_at is not None
             dues.append(task.due_at.astimezone(BERLIN).isoformat())
     assert dues == [
@@ -264,7 +264,7 @@ async def test_completing_rolls_forward_and_keeps_the_completion(
         task = await service.create_task(
             TaskCreate(title="Water the plants", due_at=due, recurrence="every monday and thursday")
         )
-        task = await service.complete_task(task.id)
+        task = await service.complete_task(task.number)
     assert task.completed is False and task.completed_at is None
     assert task.due_at == datetime(2026, 1, 8, 9, 0, tzinfo=BERLIN)
     assert await _completions(sessionmaker, task.id) == [(due, NOW)]
@@ -279,9 +279,11 @@ async def test_toggle_and_update_complete_a_repeating_task_the_same_way(
                 title="Review", due_at=datetime(2026, 1, 5, 9, tzinfo=BERLIN), recurrence="weekly"
             )
         )
-        task = await service.toggle_task(task.id)
+        task = await service.toggle_task(task.number)
         assert task.due_at == datetime(2026, 1, 12, 9, tzinfo=BERLIN)
-        task = await service.update_task(task.id, TaskUpdate(completed=True, title="Weekly review"))
+        task = await service.update_task(
+            task.number, TaskUpdate(completed=True, title="Weekly review")
+        )
     assert (task.title, task.completed) == ("Weekly review", False)
     assert task.due_at == datetime(2026, 1, 19, 9, tzinfo=BERLIN)
     assert len(await _completions(sessionmaker, task.id)) == 2
@@ -299,7 +301,7 @@ async def test_from_completion_counts_from_today_keeping_the_time(
                 recurrence="every! 3 days",
             )
         )
-        task = await service.complete_task(task.id)
+        task = await service.complete_task(task.number)
     assert task.due_at == datetime(2026, 6, 13, 9, 0, tzinfo=BERLIN)
     assert task.recurrence == {
         "rule": "FREQ=DAILY;INTERVAL=3",
@@ -322,10 +324,10 @@ async def test_skip_moves_on_without_a_completion(
                 recurrence="every monday",
             )
         )
-        task = await service.skip_occurrence(task.id)
+        task = await service.skip_occurrence(task.number)
         plain = await service.create_task(TaskCreate(title="Once"))
         with pytest.raises(Conflict, match="does not repeat"):
-            await service.skip_occurrence(plain.id)
+            await service.skip_occurrence(plain.number)
     assert (task.completed, task.due_at) == (False, datetime(2026, 1, 12, 7, tzinfo=BERLIN))
     assert await _completions(sessionmaker, task.id) == []
 
@@ -339,10 +341,10 @@ async def test_stop_repeating_then_completing_is_done_for_good(
                 title="Gym", due_at=datetime(2026, 1, 5, 7, tzinfo=BERLIN), recurrence="daily"
             )
         )
-        task = await service.update_task(task.id, TaskUpdate(recurrence=None))
+        task = await service.update_task(task.number, TaskUpdate(recurrence=None))
         assert task.recurrence is None
         assert task.due_at == datetime(2026, 1, 5, 7, tzinfo=BERLIN)
-        task = await service.complete_task(task.id)
+        task = await service.complete_task(task.number)
     assert task.completed is True
 
 
@@ -355,9 +357,9 @@ async def test_change_the_rule(tasks: Callable[..., object]) -> None:
                 recurrence="weekly",
             )
         )
-        task = await service.update_task(task.id, TaskUpdate(recurrence="every 2 weeks"))
+        task = await service.update_task(task.number, TaskUpdate(recurrence="every 2 weeks"))
         assert task.recurrence is not None and task.recurrence["text"] == "every 2 weeks"
-        task = await service.complete_task(task.id)
+        task = await service.complete_task(task.number)
     assert task.due_at == datetime(2026, 1, 19, 18, tzinfo=BERLIN)
 
 
@@ -373,14 +375,14 @@ async def test_count_runs_out_then_the_task_is_done(
             )
         )
         texts = [task.recurrence_text]
-        task = await service.complete_task(task.id)
+        task = await service.complete_task(task.number)
         texts.append(task.recurrence_text)
-        task = await service.complete_task(task.id)
+        task = await service.complete_task(task.number)
         texts.append(task.recurrence_text)
         assert (task.completed, task.due_at) == (False, datetime(2026, 1, 8, 8, tzinfo=BERLIN))
         with pytest.raises(Conflict, match="last occurrence"):
-            await service.skip_occurrence(task.id)
-        task = await service.complete_task(task.id)
+            await service.skip_occurrence(task.number)
+        task = await service.complete_task(task.number)
     assert texts == ["every day, 3 times", "every day, 2 times", "every day, once more"]
     assert task.completed is True and task.due_at == datetime(2026, 1, 8, 8, tzinfo=BERLIN)
     assert len(await _completions(sessionmaker, task.id)) == 2
@@ -395,9 +397,9 @@ async def test_until_ends_the_rule(tasks: Callable[..., object]) -> None:
                 recurrence="every day until 10 Jan",
             )
         )
-        task = await service.complete_task(task.id)
+        task = await service.complete_task(task.number)
         assert (task.completed, task.due_at) == (False, datetime(2026, 1, 10, 18, tzinfo=BERLIN))
-        task = await service.complete_task(task.id)
+        task = await service.complete_task(task.number)
     assert task.completed is True
 
 
@@ -410,7 +412,7 @@ async def test_a_repeating_task_without_due_date_gets_its_first_occurrence(
         thursday = await service.create_task(TaskCreate(title="b", recurrence="every thursday"))
         daily = await service.create_task(TaskCreate(title="c", recurrence="every 2 weeks"))
         later = await service.create_task(TaskCreate(title="d"))
-        later = await service.update_task(later.id, TaskUpdate(recurrence="every day at 18:00"))
+        later = await service.update_task(later.number, TaskUpdate(recurrence="every day at 18:00"))
     assert monday.due_at == datetime(2026, 1, 12, 9, tzinfo=BERLIN)
     assert thursday.due_at == datetime(2026, 1, 8, 9, tzinfo=BERLIN)
     assert daily.due_at == datetime(2026, 1, 6, 9, tzinfo=BERLIN)
@@ -421,6 +423,8 @@ async def test_invalid_rule_changes_nothing(tasks: Callable[..., object]) -> Non
     async with tasks(BERLIN) as service:  # type: ignore[attr-defined]
         task = await service.create_task(TaskCreate(title="Keep", recurrence="every monday"))
         with pytest.raises(InvalidInput, match="recurrence: "):
-            await service.update_task(task.id, TaskUpdate(title="Changed", recurrence="sometimes"))
-        again = await service.get_task(task.id)
+            await service.update_task(
+                task.number, TaskUpdate(title="Changed", recurrence="sometimes")
+            )
+        again = await service.get_task(task.number)
     assert (again.title, again.recurrence_rule) == ("Keep", "FREQ=WEEKLY;BYDAY=MO")

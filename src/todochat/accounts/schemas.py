@@ -62,6 +62,14 @@ class PasswordChange(BaseModel):
     new_password: Password
 
 
+class AccountDeletion(BaseModel):
+    """DELETE /api/auth/me body: the password confirms it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: Annotated[str, StringConstraints(max_length=256)]
+
+
 class UserRead(BaseModel):
     """A user as the API shows it."""
 

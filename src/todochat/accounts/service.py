@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from todochat.accounts.models import AppSetting, User
-from todochat.accounts.schemas import PasswordChange, UserCreate, UserUpdate
+from todochat.accounts.schemas import AccountDeletion, PasswordChange, UserCreate, UserUpdate
 from todochat.accounts.security import (
     DUMMY_HASH,
     hash_password_off_loop,
@@ -154,6 +154,15 @@ async def change_password(session: AsyncSession, user: User, data: PasswordChang
     if not await verify_password_off_loop(user.password_hash, data.current_password):
         raise InvalidInput("current_password: The current password is wrong.")
     user.password_hash = await hash_password_off_loop(data.new_password)
+    await session.flush()
+
+
+async def delete_user(session: AsyncSession, user: User, data: AccountDeletion) -> None:
+    """Delete the account and everything it holds (every table's rows go with it, by foreign
+    key); InvalidInput if the password is wrong. Its tokens are refused from then on."""
+    if not await verify_password_off_loop(user.password_hash, data.password):
+        raise InvalidInput("password: The password is wrong.")
+    await session.delete(user)
     await session.flush()
 
 

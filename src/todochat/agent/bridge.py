@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AsyncExitStack, contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import mcp
@@ -33,6 +33,15 @@ class ToolBudget:
 
     remaining: int
     called: int = 0
+    # (name, arguments, result) of each call made, in order: a failed turn still records them.
+    calls: list[tuple[str, dict[str, Any], CallToolResult]] = field(default_factory=list)
+
+    def close_if_unused(self) -> bool:
+        """If no call was made, refuse every further one and say True (nothing has changed)."""
+        if self.called:
+            return False
+        self.remaining = 0
+        return True
 
 
 _budget: ContextVar[ToolBudget | None] = ContextVar("todochat_tool_budget", default=None)
@@ -121,7 +130,10 @@ class InProcessMCP(AgentMCPServer):
                 )
             budget.called += 1
         with phase("tools"):
-            return await self._shared.client.call_tool(tool_name, arguments or {})
+            result = await self._shared.client.call_tool(tool_name, arguments or {})
+        if budget is not None:
+            budget.calls.append((tool_name, arguments or {}, result))
+        return result
 
     async def list_prompts(self) -> ListPromptsResult:
         """todochat offers no prompts."""

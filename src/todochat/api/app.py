@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from todochat import __version__
+from todochat.accounts.external import ExternalIssuer
 from todochat.accounts.service import shared_secret_key
 from todochat.agent.bridge import InProcessClient
 from todochat.agent.models import build_model, close_model
@@ -24,6 +25,7 @@ from todochat.api.errors import install_error_handlers
 from todochat.api.headers import SecurityHeaders
 from todochat.api.limits import BodySizeLimit, ServerTiming
 from todochat.api.routes import (
+    archive,
     auth,
     calendar,
     chat,
@@ -32,6 +34,7 @@ from todochat.api.routes import (
     health,
     limits,
     notifications,
+    oauth,
     tasks,
     webhooks,
 )
@@ -41,11 +44,12 @@ from todochat.config import Settings, get_settings
 from todochat.db.engine import create_engine, create_sessionmaker
 from todochat.db.migrate import head_revision
 from todochat.db.uow import unit_of_work
-from todochat.mcp.http import mcp_http_app
+from todochat.mcp.http import mcp_http_app, read_only_tool_names
 from todochat.mcp.server import build_mcp, identify_bound, identify_from_request
 from todochat.notify.channels import reminder_channels
 from todochat.notify.events import EventHub
 from todochat.notify.worker import run_reminder_worker
+from todochat.oauth.routes import oauth_routes
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
@@ -75,7 +79,13 @@ def create_app(
             app.state.secret_key = settings.secret_key or await _load_secret_key(maker)
             app.state.mcp = build_mcp(maker, identify_from_request, clock=clock)
             mcp_app.app = mcp_http_app(
-                app.state.mcp, lambda: app.state.secret_key, maker, settings.mcp_allowed_hosts
+                app.state.mcp,
+                lambda: app.state.secret_key,
+                maker,
+                settings.mcp_allowed_hosts,
+                public_url=settings.public_url,
+                external_issuer=app.state.external_issuer,
+                read_only_tools=await read_only_tool_names(app.state.mcp),
             )
             await stack.enter_async_context(app.state.mcp.session_manager.run())
             model = build_model(settings)
@@ -100,11 +110,17 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
+    # Tokens of an external issuer (TODOCHAT_JWT_ISSUER); its keys are fetched on first use.
+    app.state.external_issuer = ExternalIssuer(settings) if settings.jwt_issuer else None
     app.state.clock = clock
     app.state.schema_head = head_revision()
     install_error_handlers(app)
     install_docs(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        larger={"/import": settings.max_import_bytes},
+    )
     app.add_middleware(ServerTiming)
     app.add_middleware(SecurityHeaders, docs_paths=DOCS_PATHS)
     app.include_router(health.router)
@@ -118,6 +134,11 @@ def create_app(
     app.include_router(notifications.router)
     app.include_router(limits.router)
     app.include_router(events.router)
+    app.include_router(archive.router)
+    app.include_router(oauth.router)
+    app.include_router(oauth.apps_router)
+    # The OAuth authorization server (for MCP clients): metadata, /authorize, /token, ...
+    app.router.routes.extend(oauth_routes())
     # The MCP server needs the sessionmaker, known only once the lifespan starts.
     mcp_app = _Deferred()
     app.mount("/mcp", mcp_app, name="mcp")

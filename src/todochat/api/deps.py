@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from todochat.accounts.external import ExternalIssuer
 from todochat.accounts.models import User
 from todochat.accounts.security import read_access_token
 from todochat.accounts.service import get_user
@@ -61,9 +62,13 @@ Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 async def token_user_id(request: Request, credentials: Bearer) -> uuid.UUID:
-    """The user id in a valid bearer token; 401 otherwise."""
+    """The user id in a valid bearer token (the API's own, or the external issuer's when one
+    is configured); 401 otherwise."""
     if credentials is None:
         raise Unauthorized("Missing bearer token: send 'Authorization: Bearer <access_token>'.")
+    external: ExternalIssuer | None = request.app.state.external_issuer
+    if external is not None and external.issued(credentials.credentials):
+        return await external.user_id(credentials.credentials, app_sessionmaker(request))
     return read_access_token(credentials.credentials, request.app.state.secret_key)
 
 

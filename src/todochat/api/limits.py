@@ -14,19 +14,25 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    """Answer 413 to requests whose body exceeds `max_bytes` (declared or actually sent)."""
+    """Answer 413 to requests whose body exceeds `max_bytes` (declared or actually sent), or the
+    limit `larger` gives for paths ending in one of its keys (file uploads)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = tuple((larger or {}).items())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path: str = scope["path"]
+        max_bytes = next(
+            (limit for suffix, limit in self.larger if path.endswith(suffix)), self.max_bytes
+        )
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(send)
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            await self._reject(send, max_bytes)
             return
         received = 0
         started = False
@@ -37,7 +43,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     too_large = True
                     raise BodyTooLarge
             return message
@@ -58,13 +64,13 @@ class BodySizeLimit:
             if not too_large:
                 raise
         if too_large and not started:
-            await self._reject(send)
+            await self._reject(send, max_bytes)
 
-    async def _reject(self, send: Send) -> None:
+    async def _reject(self, send: Send, max_bytes: int) -> None:
         body = json.dumps(
             {
                 "error": "payload_too_large",
-                "detail": f"The request body is larger than {self.max_bytes} bytes.",
+                "detail": f"The request body is larger than {max_bytes} bytes.",
             }
         ).encode()
         await send(

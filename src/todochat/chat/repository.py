@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from todochat.chat import statements
@@ -27,11 +27,23 @@ class ConversationRepository:
         )
         return (await self.session.scalars(statement)).one_or_none()
 
-    async def list_conversations(self, limit: int, offset: int) -> tuple[list[Conversation], int]:
-        """Most recently active first, with the total count, in one round trip."""
+    async def list_conversations(
+        self, limit: int, offset: int, q: str | None = None
+    ) -> tuple[list[Conversation], int]:
+        """Most recently active first, with the total count, in one round trip; `q` keeps the
+        conversations whose title or any message contains it (case-insensitive)."""
+        found = [Conversation.user_id == self.user_id]
+        if q:
+            pattern = f"%{_escape_like(q)}%"
+            said = exists().where(
+                Message.conversation_id == Conversation.id,
+                Message.user_id == self.user_id,
+                Message.content.ilike(pattern, escape="\\"),
+            )
+            found.append(or_(Conversation.title.ilike(pattern, escape="\\"), said))
         statement = (
             select(Conversation, func.count().over().label("total"))
-            .where(Conversation.user_id == self.user_id)
+            .where(*found)
             .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
             .limit(limit)
             .offset(offset)
@@ -40,11 +52,21 @@ class ConversationRepository:
         if rows:
             return [row[0] for row in rows], rows[0].total
         total = await self.session.scalar(
-            select(func.count())
-            .select_from(Conversation)
-            .where(Conversation.user_id == self.user_id)
+            select(func.count()).select_from(Conversation).where(*found)
         )
         return [], total or 0
+
+    async def rename_conversation(self, conversation_id: int, title: str) -> Conversation | None:
+        """Set the title, leaving its place in the list (updated_at) alone; None if not the
+        user's."""
+        statement = (
+            update(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.user_id == self.user_id)
+            .values(title=title, updated_at=Conversation.updated_at)
+            .returning(Conversation)
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.scalars(statement)).one_or_none()
 
     async def delete_conversation(self, conversation_id: int) -> bool:
         """Delete it with its messages; False if it is not the user's."""
@@ -63,6 +85,23 @@ class ConversationRepository:
             .order_by(Message.seq)
         )
         return list((await self.session.scalars(statement)).all())
+
+    async def messages_before(
+        self, conversation_id: int, limit: int, before: int | None
+    ) -> tuple[list[Message], bool]:
+        """Up to `limit` messages with seq below `before` (the newest ones when None), oldest
+        first, and whether older ones remain: a backward scan of the (conversation_id, seq)
+        index, whose cost does not depend on the conversation's length."""
+        statement = (
+            select(Message)
+            .where(Message.conversation_id == conversation_id, Message.user_id == self.user_id)
+            .order_by(Message.seq.desc())
+            .limit(limit + 1)
+        )
+        if before is not None:
+            statement = statement.where(Message.seq < before)
+        newest_first = list((await self.session.scalars(statement)).all())
+        return newest_first[:limit][::-1], len(newest_first) > limit
 
     async def recent_messages(self, conversation_id: int, limit: int) -> list[Message]:
         """The last `limit` messages, oldest first, at a cost independent of the length."""
@@ -111,6 +150,22 @@ class ConversationRepository:
         }
         rows = list((await self.session.scalars(statements.CLAIM_STORE_AND_READ, params)).all())
         return sorted(rows, key=lambda stored: stored.seq)
+
+    async def drop_from(self, conversation_id: int, seq: int) -> None:
+        """Delete the messages from `seq` on and number the next one `seq` again (the caller
+        holds the conversation's claim, in a transaction)."""
+        await self.session.execute(
+            delete(Message).where(
+                Message.conversation_id == conversation_id,
+                Message.user_id == self.user_id,
+                Message.seq >= seq,
+            )
+        )
+        await self.session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.user_id == self.user_id)
+            .values(last_seq=seq - 1)
+        )
 
     async def extend_claim(self, conversation_id: int, token: str, claim: timedelta) -> None:
         """Keep a running turn's claim alive, if the turn still holds it."""
@@ -177,3 +232,7 @@ class ConversationRepository:
             "p_tool_calls": tool_calls or [],
             "p_error": error,
         }
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -15,6 +15,11 @@ class ChatRequest(BaseModel):
 
     conversation_id: int | None = Field(default=None, ge=1)
     message: str
+    edit_last: bool = Field(
+        default=False,
+        description="Replace the conversation's last message (and its failed or stopped "
+        "answer) with this one; 409 `not_editable` if that answer stands or changed tasks.",
+    )
 
 
 class ToolCallRead(BaseModel):
@@ -66,6 +71,19 @@ class MessageRead(BaseModel):
 
 
 class ConversationDetail(ConversationRead):
-    """A conversation with all its messages in order."""
+    """A conversation with a page of its messages in order (the newest, unless `before`)."""
 
     messages: list[MessageRead]
+    has_more: bool = Field(
+        default=False,
+        description="Older messages exist: ask again with `before` set to the first "
+        "message's `seq`.",
+    )
+
+
+class ConversationRename(BaseModel):
+    """A new title for a conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(description="1-200 characters; line breaks and runs of spaces collapse.")

@@ -17,10 +17,12 @@ from todochat.errors import (
     ConversationBusy,
     ConversationNotFound,
     InvalidInput,
+    NotEditable,
     RateLimited,
 )
 
 TITLE_CHARS = 60
+MAX_TITLE_CHARS = 200  # the column's size
 
 
 def title_from(message: str) -> str:
@@ -30,6 +32,18 @@ def title_from(message: str) -> str:
         return line or "New conversation"
     cut = line[:TITLE_CHARS].rsplit(" ", 1)[0]
     return (cut or line[:TITLE_CHARS]) + "…"
+
+
+def check_title(title: str) -> str:
+    """A conversation title on one line, its spaces collapsed; InvalidInput if empty or long."""
+    line = " ".join(title.split())
+    if not line:
+        raise InvalidInput("title: The title is empty.")
+    if len(line) > MAX_TITLE_CHARS:
+        raise InvalidInput(
+            f"title: The title is {len(line)} characters long; the limit is {MAX_TITLE_CHARS}."
+        )
+    return line
 
 
 def check_message(message: str, max_chars: int) -> str:
@@ -66,16 +80,30 @@ class ConversationService:
     def __init__(self, session: AsyncSession, user_id: uuid.UUID) -> None:
         self.repo = ConversationRepository(session, user_id)
 
-    async def list_conversations(self, limit: int, offset: int) -> tuple[list[Conversation], int]:
-        """Most recent first."""
-        return await self.repo.list_conversations(limit, offset)
+    async def list_conversations(
+        self, limit: int, offset: int, q: str | None = None
+    ) -> tuple[list[Conversation], int]:
+        """Most recent first; with `q`, those whose title or messages contain it."""
+        return await self.repo.list_conversations(limit, offset, q or None)
 
-    async def get_conversation(self, conversation_id: int) -> tuple[Conversation, list[Message]]:
-        """The conversation and all its messages, or ConversationNotFound."""
+    async def get_conversation(
+        self, conversation_id: int, limit: int, before: int | None = None
+    ) -> tuple[Conversation, list[Message], bool]:
+        """The conversation, a page of its messages (the newest `limit` before seq `before`)
+        and whether older ones remain; or ConversationNotFound."""
         conversation = await self.repo.get_conversation(conversation_id)
         if conversation is None:
             raise ConversationNotFound(conversation_id)
-        return conversation, await self.repo.messages(conversation_id)
+        messages, more = await self.repo.messages_before(conversation_id, limit, before)
+        return conversation, messages, more
+
+    async def rename_conversation(self, conversation_id: int, title: str) -> Conversation:
+        """Give the conversation the title (1-200 characters on one line), or
+        ConversationNotFound / InvalidInput."""
+        renamed = await self.repo.rename_conversation(conversation_id, check_title(title))
+        if renamed is None:
+            raise ConversationNotFound(conversation_id)
+        return renamed
 
     async def delete_conversation(self, conversation_id: int) -> None:
         """Delete it, or ConversationNotFound."""
@@ -93,12 +121,16 @@ class ConversationService:
         turns_per_minute: int,
         turn_key: str | None = None,
         resume_seq: int | None = None,
+        edit_last: bool = False,
     ) -> TurnStart:
         """Count the turn (reading the user's time zone), claim (or create) the conversation with
         the user's message stored, and load the recent history the model will see.
 
         `resume_seq` continues a keyed turn whose first attempt died after storing the message.
+        `edit_last` replaces the last message and its failed answer (run it in a transaction).
         """
+        if edit_last and conversation_id is None:
+            raise InvalidInput("edit_last: Editing needs the conversation_id of the message.")
         counted = await self.repo.count_turn()
         if counted is None:
             raise AccountGone()
@@ -119,8 +151,9 @@ class ConversationService:
                 resume_seq,
                 max_messages=max_messages,
                 max_tokens=max_tokens,
+                edit_last=edit_last,
             )
-        except (RateLimited, ConversationNotFound, ConversationBusy):
+        except (RateLimited, ConversationNotFound, ConversationBusy, NotEditable):
             # A refused turn does not use up the user's quota.
             await self.repo.uncount_turn()
             raise
@@ -136,6 +169,7 @@ class ConversationService:
         *,
         max_messages: int,
         max_tokens: int,
+        edit_last: bool = False,
     ) -> TurnStart:
         user_id = self.repo.user_id
         token = turn_key or f"turn:{uuid.uuid4()}"
@@ -144,6 +178,20 @@ class ConversationService:
             return TurnStart(
                 user_id, time_zone, first.conversation_id, first.seq, [first], turn_key, token
             )
+        if resume_seq is None and edit_last:
+            # Claim first, then check and drop the exchange being replaced: the claim (taken
+            # again below under the same token) keeps any other turn out meanwhile.
+            if not await self.repo.claim(conversation_id, claim, token):
+                await self._refuse(conversation_id)
+            last = await self.repo.recent_messages(conversation_id, 2)
+            if not _replaceable(last):
+                raise NotEditable()
+            await self.repo.drop_from(conversation_id, last[0].seq)
+            if last[0].seq == 1:
+                # The title came from the message being replaced: take it from the edit.
+                conversation = await self.repo.get_conversation(conversation_id)
+                if conversation is not None and conversation.title == title_from(last[0].content):
+                    await self.repo.rename_conversation(conversation_id, title_from(message))
         if resume_seq is None:
             # The usual turn: claim, store the message and read the history in one statement.
             recent = await self.repo.claim_and_read(
@@ -225,3 +273,17 @@ def _missing_before(recent: list[Message], limit: int) -> bool:
     if limit <= 1 or recent[-1].seq == 1:
         return False
     return len(recent) < 2 or recent[-2].seq != recent[-1].seq - 1
+
+
+def _replaceable(last: list[Message]) -> bool:
+    """Whether the last exchange is a user message whose answer failed (or was stopped)
+    without calling a tool: replacing it then undoes nothing that happened."""
+    if len(last) != 2:
+        return False
+    asked, answer = last
+    return (
+        asked.role == "user"
+        and answer.role == "assistant"
+        and answer.error is not None
+        and not answer.tool_calls
+    )

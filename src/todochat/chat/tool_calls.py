@@ -7,6 +7,7 @@ from typing import Any
 
 from agents.items import ToolCallItem, ToolCallOutputItem
 from agents.stream_events import RawResponsesStreamEvent, RunItemStreamEvent
+from mcp.types import CallToolResult, TextContent
 
 from todochat.chat.events import ServerEvent
 from todochat.chat.schemas import ToolCallRead
@@ -42,6 +43,16 @@ def collect_tool_calls(items: list[Any]) -> list[ToolCallRead]:
         elif isinstance(item, ToolCallOutputItem) and _call_id(item) in calls:
             calls[_call_id(item)]["result"] = parse_tool_output(item.output)
     return [ToolCallRead(**call) for call in calls.values() if "result" in call]
+
+
+def recorded_calls(calls: list[tuple[str, dict[str, Any], CallToolResult]]) -> list[dict[str, Any]]:
+    """The calls a turn made, as the bridge recorded them, in the stored shape."""
+    stored = []
+    for name, arguments, result in calls:
+        text = " ".join(part.text for part in result.content if isinstance(part, TextContent))
+        outcome = {"error": text} if result.is_error else parse_tool_output(text)
+        stored.append({"name": name, "arguments": arguments, "result": outcome})
+    return stored
 
 
 def parse_tool_output(output: Any) -> Any:

@@ -10,7 +10,7 @@ import asyncio
 import copy
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -27,7 +27,7 @@ from todochat.chat.failures import MODEL_FAILURES, describe_failure, interrupted
 from todochat.chat.history import to_input_items
 from todochat.chat.schemas import ChatRequest, ChatResponse
 from todochat.chat.service import ConversationService, TurnStart, check_message
-from todochat.chat.tool_calls import collect_tool_calls, server_events
+from todochat.chat.tool_calls import collect_tool_calls, recorded_calls, server_events
 from todochat.config import Settings
 from todochat.db.outage import is_outage
 from todochat.db.uow import single_statements, unit_of_work
@@ -80,7 +80,7 @@ class ChatTurns:
                         **self._run_options(begun),
                     )
         except BaseException as error:
-            failure = await self._fail(begun, error)
+            failure = await self._fail(begun, error, recorded_calls(budget.calls))
             if isinstance(error, MODEL_FAILURES):
                 failure.conversation_id = begun.conversation_id
                 raise failure from error
@@ -90,29 +90,33 @@ class ChatTurns:
 
     async def stream(
         self, user_id: uuid.UUID, request: ChatRequest, key: str | None = None
-    ) -> AsyncIterator[ServerEvent]:
-        """Start one turn (refusals raise here, before any event) and return its events.
+    ) -> tuple[int | None, AsyncIterator[ServerEvent]]:
+        """Start one turn (refusals raise here, before any event): its conversation and events.
 
-        The turn runs to the end and is stored even if the client leaves.
+        If the client leaves (a Stop button, a closed tab) before the agent has called any tool,
+        the turn stops there: its failure is stored as the reply (with the text streamed so
+        far) and the conversation is free again. Once a tool has been called, the turn runs to
+        the end and is stored, so every change it made is recorded with its reply.
         """
         begun = await self._begin(user_id, request, key)
         if isinstance(begun, Replay):
-            return _one(ServerEvent("done", begun.body))
+            return begun.body.get("conversation_id"), _one(ServerEvent("done", begun.body))
         queue: asyncio.Queue[ServerEvent | None] = asyncio.Queue()
-        task = asyncio.create_task(self._produce(begun, queue))
+        run = _StreamedTurn(begun, ToolBudget(self.settings.agent_max_tool_calls))
+        task = asyncio.create_task(self._produce(run, queue))
         self.in_flight.add(task)
         task.add_done_callback(self.in_flight.discard)
-        return _drain(queue)
+        return begun.conversation_id, _drain(queue, lambda: run.stop(task))
 
     async def drain(self, seconds: float) -> None:
         """Wait (bounded) for turns still running after their client left, e.g. at shutdown."""
         if self.in_flight:
             await asyncio.wait(set(self.in_flight), timeout=seconds)
 
-    async def _produce(self, start: TurnStart, queue: asyncio.Queue[ServerEvent | None]) -> None:
+    async def _produce(self, run: _StreamedTurn, queue: asyncio.Queue[ServerEvent | None]) -> None:
+        start, budget = run.start, run.budget
         calls: dict[str, dict[str, Any]] = {}
         streamed_text = False
-        budget = ToolBudget(self.settings.agent_max_tool_calls)
 
         def fail_event(code: str, detail: str) -> ServerEvent:
             # A new conversation exists now: the client continues in it.
@@ -129,14 +133,21 @@ class ChatTurns:
                     )
                     async for event in result.stream_events():
                         for server_event in server_events(event, calls):
-                            streamed_text |= server_event.event == "delta"
+                            if server_event.event == "delta":
+                                streamed_text = True
+                                run.text.append(server_event.data["text"])
+                            elif server_event.event == "tool_call":
+                                run.tool_calls.append(server_event.data)
                             queue.put_nowait(server_event)
             except BaseException as error:
                 # The agent's own failures are never the database's: its tools turn database
                 # errors into tool errors. Recording the failure may meet an outage, though.
                 failure: TodochatError
                 try:
-                    failure = await self._fail(start, error)
+                    if run.stopped and isinstance(error, asyncio.CancelledError):
+                        failure = await self._record_stop(run)
+                    else:
+                        failure = await self._fail(start, error, run.tool_calls)
                 except Exception as storing:  # the stream still ends with its last event
                     if not is_outage(storing):
                         raise
@@ -176,7 +187,9 @@ class ChatTurns:
                 return claimed
             claim = claimed
         try:
-            async with self._session(key) as session:
+            # An edit deletes the exchange it replaces: all of it commits with the new message.
+            transaction = key is not None or request.edit_last
+            async with self._session(key, transaction) as session:
                 start = await ConversationService(session, user_id).begin_turn(
                     request.conversation_id or (claim.conversation_id if claim else None),
                     message,
@@ -186,6 +199,7 @@ class ChatTurns:
                     turns_per_minute=self.settings.turns_per_minute,
                     turn_key=key,
                     resume_seq=claim.message_seq if claim else None,
+                    edit_last=request.edit_last,
                 )
                 if key is not None:
                     await self._keys(user_id).note_progress(
@@ -230,9 +244,21 @@ class ChatTurns:
             raise
         return response
 
-    async def _fail(self, start: TurnStart, error: BaseException) -> ModelUnavailable:
+    async def _record_stop(self, run: _StreamedTurn) -> ModelUnavailable:
+        """The client stopped the turn before any tool ran: keep what was streamed, marked."""
+        stopped = ModelUnavailable(STOPPED, cause="stopped by the client")
+        await asyncio.shield(self._store_failure(run.start, STOPPED, content="".join(run.text)))
+        return stopped
+
+    async def _fail(
+        self,
+        start: TurnStart,
+        error: BaseException,
+        tool_calls: list[dict[str, Any]] | None = None,
+    ) -> ModelUnavailable:
         """Log the cause, record the user's message about it as the reply and release the
-        conversation; the user's message stays. Returns what the user is told."""
+        conversation; the user's message stays, and so do the tool calls already made (their
+        changes are committed). Returns what the user is told."""
         failure = describe_failure(error, self.settings)
         if isinstance(error, MODEL_FAILURES):
             # The operator's log says what failed and which setting to check; the user is told
@@ -243,16 +269,23 @@ class ChatTurns:
         else:
             log.error("chat turn failed", exc_info=error)
         # Shielded: a cancelled request must still leave the conversation usable.
-        await asyncio.shield(self._store_failure(start, failure.message))
+        await asyncio.shield(self._store_failure(start, failure.message, tool_calls=tool_calls))
         return failure
 
-    async def _store_failure(self, start: TurnStart, reason: str) -> None:
+    async def _store_failure(
+        self,
+        start: TurnStart,
+        reason: str,
+        *,
+        content: str = "",
+        tool_calls: list[dict[str, Any]] | None = None,
+    ) -> None:
         async with self._session(start.turn_key) as session:
             await ConversationService(session, start.user_id).finish_turn(
                 start.conversation_id,
                 start.claim_token,
-                "",
-                [],
+                content,
+                tool_calls or [],
                 error=reason,
                 replaces_seq=start.failed_reply_seq,
             )
@@ -289,12 +322,14 @@ class ChatTurns:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
 
-    def _session(self, key: str | None) -> AbstractAsyncContextManager[AsyncSession]:
+    def _session(
+        self, key: str | None, transaction: bool = False
+    ) -> AbstractAsyncContextManager[AsyncSession]:
         """Keyed turns record their progress with their changes, atomically; a plain turn's
         statements each stand alone, so it skips BEGIN/COMMIT round trips."""
         return (
             unit_of_work(self.sessionmaker)
-            if key is not None
+            if key is not None or transaction
             else single_statements(self.sessionmaker)
         )
 
@@ -332,10 +367,48 @@ class ChatTurns:
         }
 
 
+STOPPED = "You stopped this answer. Your message is saved."
+
+
+@dataclass
+class _StreamedTurn:
+    """A streamed turn in flight: what it has shown the client so far, and whether it was stopped."""
+
+    start: TurnStart
+    budget: ToolBudget
+    text: list[str] = field(default_factory=list)
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    stopped: bool = False
+
+    def stop(self, task: asyncio.Task[None]) -> None:
+        """The client left: stop the turn unless a tool has run (or is running).
+
+        Closing the budget and counting the calls made happen in one step (no await), so a
+        stopped turn has called no tool and never will; one that has finishes and is stored.
+        """
+        if task.done():
+            return
+        conversation_id = self.start.conversation_id
+        if self.budget.close_if_unused():
+            log.info("client left; stopping the turn in conversation %s", conversation_id)
+            self.stopped = True
+            task.cancel()
+        else:
+            log.info("client left; finishing the turn in conversation %s", conversation_id)
+
+
 async def _one(event: ServerEvent) -> AsyncIterator[ServerEvent]:
     yield event
 
 
-async def _drain(queue: asyncio.Queue[ServerEvent | None]) -> AsyncIterator[ServerEvent]:
-    while (event := await queue.get()) is not None:
-        yield event
+async def _drain(
+    queue: asyncio.Queue[ServerEvent | None], on_leave: Callable[[], None]
+) -> AsyncIterator[ServerEvent]:
+    finished = False
+    try:
+        while (event := await queue.get()) is not None:
+            yield event
+        finished = True
+    finally:
+        if not finished:  # the client left before the last event
+            on_leave()

@@ -15,10 +15,10 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, Literal, Self, TypeVar
+from typing import Annotated, Any, Literal, Self, TypeVar, cast
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError, UnexpectedToolError
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,6 +29,7 @@ from todochat.db.outage import is_outage
 from todochat.db.uow import single_statements, unit_of_work
 from todochat.errors import TodochatError
 from todochat.mcp.ledger import call_hash, call_signature, record_result, recorded_result
+from todochat.oauth import scopes as oauth_scopes
 from todochat.todos.dates import parse_due
 from todochat.todos.models import Task
 from todochat.todos.schemas import (
@@ -54,6 +55,8 @@ class Principal:
     user_id: uuid.UUID
     time_zone: str = "UTC"
     turn_key: str | None = None
+    # What the caller may do: an OAuth client may have been allowed to read only.
+    scopes: frozenset[str] = frozenset(oauth_scopes.ALL)
     occurrences: Counter[str] = field(default_factory=Counter, compare=False)
 
 
@@ -122,7 +125,10 @@ class TaskResult(BaseModel):
     def of(cls, task: Task, status: ChangeStatus) -> Self:
         """The result describing `task` after the change `status` names."""
         return cls(
-            task_id=task.id, status=status, title=task.title, task=TaskRead.model_validate(task)
+            task_id=task.number,
+            status=status,
+            title=task.title,
+            task=TaskRead.model_validate(task),
         )
 
 
@@ -171,14 +177,16 @@ class TaskList(BaseModel):
 TaskId = Annotated[
     int,
     Field(
-        ge=1, le=2**63 - 1, description="The task's id number, as shown in lists (e.g. 3 for '#3')."
+        ge=1, le=2**63 - 1, description="The task's number, as shown in lists (e.g. 3 for '#3')."
     ),
 ]
 TitleArg = Annotated[
     str, Field(description="Short task title, e.g. 'Buy groceries'. 1-200 characters.")
 ]
 DescriptionArg = Annotated[str | None, Field(description="Optional longer notes about the task.")]
-PriorityArg = Annotated[Priority | None, Field(description="low, medium or high.")]
+PriorityArg = Annotated[
+    Priority | None, Field(description="low, medium or high (Todoist's p1-p4 are read too).")
+]
 TagsArg = Annotated[
     list[str] | None, Field(description="Labels such as ['home', 'shopping'] (no '#' needed).")
 ]
@@ -446,7 +454,9 @@ def build_mcp(
             if change.replayed is not None:
                 return DeleteResult.model_validate(change.replayed)
             task = await tasks.delete_task(task_id)
-            return change.done(DeleteResult(task_id=task.id, status="deleted", title=task.title))
+            return change.done(
+                DeleteResult(task_id=task.number, status="deleted", title=task.title)
+            )
 
     @server.tool(annotations=ToolAnnotations(title="Update a task", idempotentHint=True))
     async def update_task(
@@ -530,7 +540,53 @@ def build_mcp(
             task = await tasks.skip_occurrence(task_id)
             return change.done(OccurrenceResult.of(task, "skipped"))
 
+    @server.resource(
+        TASKS_URI_TEMPLATE,
+        name="tasks",
+        title="Tasks",
+        description="The user's tasks as list_tasks returns them, soonest due first: "
+        "todochat://tasks/pending (not done), todochat://tasks/completed or todochat://tasks/all.",
+        mime_type="application/json",
+    )
+    async def tasks_resource(status: str, ctx: Context) -> str:
+        """The tasks of one status as JSON."""
+        if status not in ("pending", "completed", "all"):
+            raise ResourceNotFoundError(
+                f"Unknown task list {status!r}: use pending, completed or all."
+            )
+        async with tasks_of_caller(ctx) as (tasks, _):
+            items, total = await tasks.list_tasks(
+                TaskFilter(status=cast(Status, status), sort="due", limit=100)
+            )
+            listing = TaskList(tasks=[TaskRead.model_validate(task) for task in items], total=total)
+        return listing.model_dump_json()
+
+    @server.prompt(name="plan_my_day", title="Plan my day")
+    def plan_my_day() -> str:
+        """Look at what is due today and overdue, and propose an order for the day."""
+        return (
+            "Help me plan my day. Call list_tasks with due=overdue, then with due=today "
+            "(sort=priority). Propose an order for today: overdue and high-priority first, "
+            "at most about six things, each with its task number. Say what could move to "
+            "another day, and ask before changing any task."
+        )
+
+    @server.prompt(name="weekly_review", title="Weekly review")
+    def weekly_review() -> str:
+        """Review the week: what got done, what is open, what comes next."""
+        return (
+            "Let's do my weekly review. Call list_tasks with status=completed (sort=due) to see "
+            "what I finished, with due=overdue for what slipped, and with due=week for the "
+            "next seven days. Summarise what got done, list what slipped with a suggestion "
+            "for each (reschedule, lower the priority or delete), and point out anything "
+            "important next week. Ask before changing any task."
+        )
+
     return server
+
+
+# The task list as an MCP resource, for clients that attach context rather than call tools.
+TASKS_URI_TEMPLATE = "todochat://tasks/{status}"
 
 
 _Result = TypeVar("_Result", bound=BaseModel)

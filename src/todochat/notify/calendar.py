@@ -91,7 +91,7 @@ def render_calendar(
     for task in tasks:
         assert task.due_at is not None
         due = task.due_at.astimezone(zone)
-        uid = f"task-{task.id}-{user_id}@todochat"
+        uid = f"task-{task.number}-{user_id}@todochat"
         if "vevent" in components and not task.completed:
             event = Event.new(
                 uid=uid,

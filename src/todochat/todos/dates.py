@@ -7,6 +7,7 @@ them ("eod", "this weekend", "in 2 weeks", "the 1st"), and every spoken form is 
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -220,21 +221,8 @@ def _relative(match: re.Match[str], now: datetime) -> datetime | None:
     else:
         months = count * (12 if unit == "y" else 1)
         year, month = divmod(now.month - 1 + months, 12)
-        last = [
-            31,
-            29 if (now.year + year) % 4 == 0 else 28,
-            31,
-            30,
-            31,
-            30,
-            31,
-            31,
-            30,
-            31,
-            30,
-            31,
-        ]
-        day = date(now.year + year, month + 1, min(now.day, last[month]))
+        last = monthrange(now.year + year, month + 1)[1]
+        day = date(now.year + year, month + 1, min(now.day, last))
     return _on(day, at, DEFAULT_TIME, now)
 
 
@@ -244,13 +232,19 @@ def _day_of_month(match: re.Match[str], now: datetime) -> datetime | None:
     at = time_in(rest)
     if rest and at is None:
         return None
+    if not 1 <= day <= 31:
+        # Read no further: a date parser would take "the 45th" for the year 2045.
+        raise InvalidInput(f"No month has a day {day}.")
     year, month = now.year, now.month
     if match.group("which") == "next" or (match.group("which") is None and day < now.day):
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    try:
-        return _on(date(year, month, day), at, DEFAULT_TIME, now)
-    except ValueError:
-        return None
+        year, month = _month_after(year, month)
+    while day > monthrange(year, month)[1]:  # "the 31st": the next month that has one
+        year, month = _month_after(year, month)
+    return _on(date(year, month, day), at, DEFAULT_TIME, now)
+
+
+def _month_after(year: int, month: int) -> tuple[int, int]:
+    return (year + 1, 1) if month == 12 else (year, month + 1)
 
 
 def time_in(phrase: str) -> time | None:

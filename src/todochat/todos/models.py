@@ -16,11 +16,13 @@ from sqlalchemy import (
     Interval,
     String,
     Text,
+    UniqueConstraint,
     Uuid,
+    select,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from todochat.db.base import Base, Timestamped
 
@@ -40,6 +42,8 @@ class Task(Timestamped, Base):
         CheckConstraint(
             "(recurrence_rule IS NULL) = (recurrence_text IS NULL)", name="recurrence_text_matches"
         ),
+        # The user's own task number, the id every adapter shows: also the index of lookups.
+        UniqueConstraint("user_id", "number", name="uq_task_user_id_number"),
         # The list view: a user's tasks by status, in creation order.
         Index("ix_task_user_completed_id", "user_id", "completed", "id"),
         Index(
@@ -47,8 +51,11 @@ class Task(Timestamped, Base):
         ),
     )
 
+    # The internal key (foreign keys point at it); never shown: users see `number`.
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    # 1, 2, 3... per user, from app_user.last_task_number; never reused for that user.
+    number: Mapped[int] = mapped_column(BigInteger)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, server_default="")
     completed: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
@@ -127,3 +134,7 @@ class TaskCompletion(Base):
     title: Mapped[str] = mapped_column(String(200))
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The task's number as the user knows it (task_id is the internal key).
+    task_number: Mapped[int] = column_property(
+        select(Task.number).where(Task.id == task_id).correlate_except(Task).scalar_subquery()
+    )

@@ -303,7 +303,7 @@ def _check_happens(parts: dict[str, str], zone: ZoneInfo, now: datetime) -> None
     except (ValueError, TypeError) as error:
         raise _invalid(f"{error}.") from error
     if following is None:
-        raise _invalid("the rule never happens from now on.")
+        raise RuleEnded("recurrence: the rule never happens from now on.")
 
 
 def _check_satisfiable(parts: dict[str, str]) -> None:
@@ -414,6 +414,10 @@ def _ordinal(number: int) -> str:
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+class RuleEnded(InvalidInput):
+    """A valid rule with no occurrence left (its UNTIL or COUNT is behind us)."""
 
 
 def _invalid(problem: str) -> InvalidInput:

@@ -22,6 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from todochat.accounts.models import User
+from todochat.errors import AccountGone
 from todochat.todos.models import Task, TaskCompletion
 from todochat.todos.schemas import SortKey, TaskFilter
 
@@ -36,16 +38,30 @@ _INSERTED = (
     "recurrence_text",
     "recurrence_from_completion",
 )
+_USER = cast(Table, User.__table__)
+# The user's next task number, in the statement that adds the task: the UPDATE locks the user's
+# row until the transaction ends, so concurrent adds of one user (on any instance) take numbers
+# one after another, and a number given once is never given again.
+_NUMBERED = (
+    update(_USER)
+    .where(_USER.c.id == bindparam("p_user_id", type_=_USER.c.id.type))
+    # Not a change of the account: updated_at stays (Core would otherwise bump it).
+    .values(last_task_number=_USER.c.last_task_number + 1, updated_at=_USER.c.updated_at)
+    .returning(_USER.c.id, _USER.c.last_task_number)
+    .cte("numbered")
+)
 # Built once: adding a task is the most common change (every "add ..." in chat), and building an
 # ORM INSERT with its values costs more CPU than PostgreSQL takes to run it. Values are bound
-# as p_* parameters; the row comes back as a Task.
+# as p_* parameters; the row comes back as a Task. No row when the account is gone.
 _INSERT_TASK = select(Task).from_statement(
     insert(_TASK)
-    .values(
-        {
-            "user_id": bindparam("p_user_id", type_=_TASK.c.user_id.type),
-            **{name: bindparam(f"p_{name}", type_=_TASK.c[name].type) for name in _INSERTED},
-        }
+    .from_select(
+        ["user_id", "number", *_INSERTED],
+        select(
+            _NUMBERED.c.id,
+            _NUMBERED.c.last_task_number,
+            *(bindparam(f"p_{name}", type_=_TASK.c[name].type) for name in _INSERTED),
+        ),
     )
     .returning(*_TASK.c)
 )
@@ -72,35 +88,38 @@ class TaskRepository:
         self.session = session
         self.user_id = user_id
 
-    async def get_task(self, task_id: int) -> Task | None:
-        """The user's task with this id, or None (also when it belongs to someone else)."""
-        statement = select(Task).where(Task.id == task_id, Task.user_id == self.user_id)
+    async def get_task(self, number: int) -> Task | None:
+        """The user's task with this number, or None."""
+        statement = select(Task).where(Task.user_id == self.user_id, Task.number == number)
         return (await self.session.scalars(statement)).one_or_none()
 
     async def add_task(self, values: dict[str, Any]) -> Task:
-        """Insert a task (every field of TaskCreate) and return it as stored."""
+        """Insert a task (every field of TaskCreate) under the user's next number and return it
+        as stored."""
         params = {f"p_{name}": values[name] for name in _INSERTED} | {"p_user_id": self.user_id}
-        task: Task = (await self.session.scalars(_INSERT_TASK, params)).one()
+        task: Task | None = (await self.session.scalars(_INSERT_TASK, params)).one_or_none()
+        if task is None:
+            raise AccountGone()
         return task
 
-    async def update_task(self, task_id: int, values: dict[str, Any]) -> Task | None:
+    async def update_task(self, number: int, values: dict[str, Any]) -> Task | None:
         """Apply changes in one statement and return the task, or None if not the user's."""
         statement = (
             update(Task)
-            .where(Task.id == task_id, Task.user_id == self.user_id)
+            .where(Task.user_id == self.user_id, Task.number == number)
             .values(updated_at=func.now(), **values)
             .returning(Task)
             .execution_options(synchronize_session=False, populate_existing=True)
         )
         return (await self.session.scalars(statement)).one_or_none()
 
-    async def complete_unless_repeating(self, task_id: int) -> Task | None:
+    async def complete_unless_repeating(self, number: int) -> Task | None:
         """Mark done in one statement, unless the task repeats and is not done (then None)."""
         statement = (
             update(Task)
             .where(
-                Task.id == task_id,
                 Task.user_id == self.user_id,
+                Task.number == number,
                 or_(Task.recurrence_rule.is_(None), Task.completed),
             )
             # Completing a task already done keeps when it was done.
@@ -156,7 +175,7 @@ class TaskRepository:
         statement = select(Task).from_statement(query).execution_options(populate_existing=True)
         return (await self.session.scalars(statement)).one_or_none()
 
-    async def toggle_task(self, task_id: int) -> Task | None:
+    async def toggle_task(self, number: int) -> Task | None:
         """Flip done/not done in one statement (so concurrent toggles each flip once).
 
         A repeating task that is not done is left alone (None): completing it moves it on.
@@ -164,8 +183,8 @@ class TaskRepository:
         statement = (
             update(Task)
             .where(
-                Task.id == task_id,
                 Task.user_id == self.user_id,
+                Task.number == number,
                 or_(Task.recurrence_rule.is_(None), Task.completed),
             )
             .values(
@@ -179,11 +198,11 @@ class TaskRepository:
         )
         return (await self.session.scalars(statement)).one_or_none()
 
-    async def delete_task(self, task_id: int) -> Task | None:
+    async def delete_task(self, number: int) -> Task | None:
         """Delete the task and return what it was, or None if not the user's."""
         statement = (
             delete(Task)
-            .where(Task.id == task_id, Task.user_id == self.user_id)
+            .where(Task.user_id == self.user_id, Task.number == number)
             .returning(Task)
             .execution_options(synchronize_session=False, populate_existing=True)
         )

@@ -19,8 +19,27 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from todochat.todos.dates import check_due_range, format_offset, parse_offset
+from todochat.todos.models import Task, TaskCompletion
 
-Priority = Literal["low", "medium", "high"]
+PriorityLevel = Literal["low", "medium", "high"]
+# Todoist's words, read wherever a priority is given (REST, MCP, chat, quick add): p1 is the most
+# urgent. Stored and shown as the three levels.
+PRIORITY_WORDS: dict[str, PriorityLevel] = {"p1": "high", "p2": "medium", "p3": "low", "p4": "low"}
+
+
+def _priority_word(value: object) -> object:
+    if isinstance(value, str):
+        return PRIORITY_WORDS.get(value.strip().lower(), value)
+    return value
+
+
+Priority = Annotated[
+    PriorityLevel,
+    BeforeValidator(
+        _priority_word,
+        json_schema_input_type=Literal["low", "medium", "high", "p1", "p2", "p3", "p4"],
+    ),
+]
 Status = Literal["all", "pending", "completed"]
 DueFilter = Literal["today", "overdue", "week"]
 SortKey = Literal["created", "due", "priority", "title"]
@@ -229,12 +248,12 @@ class TaskRead(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
 
-    id: int
+    id: int = Field(description="The task's number in the user's list: 1, 2, 3... never reused.")
     title: str
     description: str
     completed: bool
     completed_at: datetime | None
-    priority: Priority
+    priority: PriorityLevel
     tags: list[str]
     due_at: datetime | None
     recurrence: RecurrenceRead | None
@@ -242,16 +261,34 @@ class TaskRead(BaseModel):
     updated_at: datetime
     reminders: list[ReminderRead] = Field(default_factory=list)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _number_as_id(cls, data: object) -> object:
+        # A Task row's `id` is its internal key, never shown: the user sees its number.
+        if isinstance(data, Task):
+            return {name: getattr(data, name) for name in cls.model_fields} | {"id": data.number}
+        return data
+
 
 class CompletionRead(BaseModel):
     """A completed occurrence of a repeating task (the task itself moved on)."""
 
     model_config = ConfigDict(from_attributes=True)
 
-    task_id: int
+    task_id: int = Field(description="The number of the task that was completed.")
     title: str
     due_at: datetime | None
     completed_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _number_as_task_id(cls, data: object) -> object:
+        # A TaskCompletion's `task_id` is the task's internal key: the user sees its number.
+        if isinstance(data, TaskCompletion):
+            return {name: getattr(data, name) for name in cls.model_fields} | {
+                "task_id": data.task_number
+            }
+        return data
 
 
 class TaskPage(BaseModel):

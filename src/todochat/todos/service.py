@@ -20,7 +20,11 @@ from todochat.todos.schemas import RecurrenceSet, TaskCreate, TaskFilter, TaskUp
 
 
 class TaskService:
-    """One user's tasks: every operation is scoped to `user_id`."""
+    """One user's tasks: every operation is scoped to `user_id`.
+
+    A `task_id` here is the user's own task number (1, 2, 3... per user), the id every
+    adapter shows; the table's internal key never leaves the domain.
+    """
 
     def __init__(
         self,
@@ -49,7 +53,8 @@ class TaskService:
         return await self.repo.list_completions(filters)
 
     async def get_task(self, task_id: int) -> Task:
-        """The task, or TaskNotFound."""
+        """The task with this number (the user's own, as every adapter shows it), or
+        TaskNotFound."""
         task = await self.repo.get_task(task_id)
         if task is None:
             raise TaskNotFound(task_id)
@@ -121,9 +126,9 @@ class TaskService:
         """Move a repeating task to its next occurrence without completing this one."""
         task = await self.get_task(task_id)
         if task.recurrence_rule is None:
-            raise Conflict(f"Task {task_id} does not repeat: there is no occurrence to skip.")
+            raise Conflict(f"Task {task.number} does not repeat: there is no occurrence to skip.")
         if task.completed:
-            raise Conflict(f"Task {task_id} is done: reopen it before skipping.")
+            raise Conflict(f"Task {task.number} is done: reopen it before skipping.")
         return await self._advance(task, completed=False)
 
     async def set_completed(self, task_id: int, completed: bool) -> Task:
@@ -171,15 +176,15 @@ class TaskService:
         if following is None:
             if not completed:
                 raise Conflict(
-                    f"Task {task.id} is at its last occurrence: there is none to skip to. "
+                    f"Task {task.number} is at its last occurrence: there is none to skip to. "
                     "Complete it, or stop it repeating."
                 )
             done = await self.repo.update_task(
-                task.id,
+                task.number,
                 {"completed": True, "completed_at": func.coalesce(Task.completed_at, func.now())},
             )
             if done is None:
-                raise TaskNotFound(task.id)
+                raise TaskNotFound(task.number)
             if await self._reminders_follow(done, {"completed": True}):
                 await self.session.refresh(done, ["reminders"])
             return done
@@ -190,7 +195,7 @@ class TaskService:
         )
         if moved is None:
             # A concurrent call moved it first; this one answers the task as it now is.
-            return await self.get_task(task.id)
+            return await self.get_task(task.number)
         if previous_due is not None and moved.reminders:
             # Every reminder comes back for the new occurrence.
             await self.reminders.rearm_for_occurrence(moved, previous_due)

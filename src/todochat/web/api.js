@@ -101,11 +101,18 @@ export class Api {
     return `/api/${encodeURIComponent(this.userId)}${path}`;
   }
 
-  async request(method, path, { body, signal, auth = true } = {}) {
+  /**
+   * The response to a request, or an ApiError. `body` is sent as JSON; `content` (a file, a
+   * Blob) as it is, with `contentType`.
+   */
+  async send(method, path, { body, content, contentType, signal, auth = true } = {}) {
     const init = { method, signal, headers: headers(auth ? this.token : null) };
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
+    } else if (content !== undefined) {
+      init.headers["Content-Type"] = contentType;
+      init.body = content;
     }
     let response;
     try {
@@ -119,6 +126,11 @@ export class Api {
       if (response.status === 401 && auth) onUnauthorized(error);
       throw error;
     }
+    return response;
+  }
+
+  async request(method, path, options = {}) {
+    const response = await this.send(method, path, options);
     if (response.status === 204) return null;
     const text = await response.text();
     return text ? JSON.parse(text) : null;
@@ -146,8 +158,42 @@ export class Api {
     return this.request("GET", "/api/auth/me");
   }
 
+  /** Change the account's name and/or time zone; resolves with the updated user. */
+  updateMe(fields) {
+    return this.request("PATCH", "/api/auth/me", { body: fields });
+  }
+
+  /** Change the password (204); a wrong current password is a 422 naming current_password. */
+  changePassword(currentPassword, newPassword) {
+    return this.request("POST", "/api/auth/password", {
+      body: { current_password: currentPassword, new_password: newPassword },
+    });
+  }
+
   limits() {
     return this.request("GET", "/api/limits", { auth: false });
+  }
+
+  /** Delete the account and all its data (the password confirms it). */
+  deleteAccount(password) {
+    return this.request("DELETE", "/api/auth/me", { body: { password } });
+  }
+
+  // --- your data --------------------------------------------------------------------------
+
+  /** The export ("json": everything, "csv": the tasks) as a Blob and the server's file name. */
+  async exportFile(format) {
+    const response = await this.send("GET", this.userPath(`/export?format=${format}`));
+    const disposition = response.headers.get("Content-Disposition") || "";
+    const name = /filename="([^"]+)"/.exec(disposition)?.[1] || `todochat-export.${format}`;
+    return { blob: await response.blob(), name };
+  }
+
+  /** Import a todochat export (.json) or a Todoist CSV: resolves with what was added. */
+  importFile(file) {
+    const csv = file.type === "text/csv" || /\.csv$/i.test(file.name);
+    const contentType = csv ? "text/csv" : "application/json";
+    return this.request("POST", this.userPath("/import"), { content: file, contentType });
   }
 
   // --- tasks ------------------------------------------------------------------------------
@@ -157,8 +203,22 @@ export class Api {
     return this.request("GET", this.userPath(`/tasks?${query}`), { signal });
   }
 
+  createTask(fields) {
+    return this.request("POST", this.userPath("/tasks"), { body: fields });
+  }
+
+  /** Read a quick-add line into task drafts (nothing is created). */
+  parseTasks(text) {
+    return this.request("POST", this.userPath("/tasks/parse"), { body: { text } });
+  }
+
   updateTask(taskId, fields) {
     return this.request("PUT", this.userPath(`/tasks/${taskId}`), { body: fields });
+  }
+
+  /** Move a repeating task to its next occurrence without completing it. */
+  skipTask(taskId) {
+    return this.request("POST", this.userPath(`/tasks/${taskId}/skip`));
   }
 
   toggleTask(taskId) {
@@ -171,12 +231,24 @@ export class Api {
 
   // --- conversations ----------------------------------------------------------------------
 
-  listConversations() {
-    return this.request("GET", this.userPath("/conversations?limit=50"));
+  /** Most recent first; `q` keeps those whose title or messages contain it. */
+  listConversations({ q = "", signal } = {}) {
+    const query = new URLSearchParams({ limit: "50" });
+    if (q.trim()) query.set("q", q.trim());
+    return this.request("GET", this.userPath(`/conversations?${query}`), { signal });
   }
 
-  getConversation(conversationId, { signal } = {}) {
-    return this.request("GET", this.userPath(`/conversations/${conversationId}`), { signal });
+  /** A conversation with its newest `limit` messages before seq `before` (all newest if unset). */
+  getConversation(conversationId, { signal, limit, before } = {}) {
+    const query = new URLSearchParams();
+    if (limit) query.set("limit", String(limit));
+    if (before) query.set("before", String(before));
+    const suffix = query.size ? `?${query}` : "";
+    return this.request("GET", this.userPath(`/conversations/${conversationId}${suffix}`), { signal });
+  }
+
+  renameConversation(conversationId, title) {
+    return this.request("PATCH", this.userPath(`/conversations/${conversationId}`), { body: { title } });
   }
 
   deleteConversation(conversationId) {
@@ -218,9 +290,10 @@ export class Api {
    * with the final response object ({conversation_id, response, tool_calls}).
    * Rejects with an ApiError for a refused request, an `event: error`, or a dropped stream.
    */
-  async streamChat({ conversationId, message, idempotencyKey, signal }, handlers = {}) {
+  async streamChat({ conversationId, message, idempotencyKey, signal, editLast = false }, handlers = {}) {
     const body = { message };
     if (conversationId != null) body.conversation_id = conversationId;
+    if (editLast) body.edit_last = true; // replaces the last message and its stopped answer
     let response;
     try {
       response = await fetch(this.userPath("/chat/stream"), {
@@ -242,6 +315,9 @@ export class Api {
       if (response.status === 401) onUnauthorized(error);
       throw error;
     }
+    // The conversation the turn runs in, known before any event (a new one's first turn too).
+    const started = Number(response.headers.get("Conversation-Id"));
+    if (handlers.onStart && Number.isInteger(started) && started > 0) handlers.onStart(started);
     const type = response.headers.get("Content-Type") || "";
     if (!type.includes("text/event-stream")) {
       // E.g. an idempotent replay answered with the stored JSON response.

@@ -3,8 +3,10 @@
 import { Api, clearSession, loadSession, saveSession, setUnauthorizedHandler } from "./api.js";
 import { ChatView } from "./chat.js";
 import { ConversationList } from "./conversations.js";
-import { toast } from "./dom.js";
+import { setDisplayTimeZone, toast } from "./dom.js";
 import { ReminderListener, setupNotificationButton } from "./reminders.js";
+import { QuickAdd } from "./quickadd.js";
+import { SettingsDialog } from "./settings.js";
 import { TasksPanel } from "./tasks.js";
 
 const NOTICE_KEY = "todochat.notice"; // a message to show on the next page load (sessionStorage)
@@ -105,11 +107,40 @@ function startApp(session) {
   authView.hidden = true;
   appView.hidden = false;
   document.title = "todochat";
-  document.getElementById("user-chip").textContent = session.user.name || session.user.email;
-  document.getElementById("user-chip").title = session.user.email;
+  const chip = document.getElementById("user-chip");
+  const showUser = (user) => {
+    chip.textContent = user.name || user.email;
+    chip.title = user.email;
+    // Due times and reminders are shown in the account's zone, not the device's.
+    setDisplayTimeZone(user.time_zone);
+  };
+  showUser(session.user);
 
   const drawers = setupDrawers();
   const tasks = new TasksPanel(api);
+  new QuickAdd(api, { onAdded: () => tasks.refresh() });
+  // The account as the server last described it: after a change, the session and every date
+  // shown follow it.
+  const setUser = (user) => {
+    const zoneChanged = user.time_zone !== session.user.time_zone;
+    session.user = user;
+    saveSession(session);
+    showUser(user);
+    if (zoneChanged) tasks.render();
+  };
+  const settings = new SettingsDialog(api, {
+    getUser: () => session.user,
+    onUserChange: setUser,
+    onImported: () => {
+      tasks.refresh();
+      conversations.refresh();
+    },
+    onAccountDeleted: () => signOut({ notice: "Your account and all its data have been deleted." }),
+  });
+  document.getElementById("open-settings").addEventListener("click", (event) => {
+    drawers.closeAll();
+    settings.open(event.currentTarget);
+  });
   let refreshTimer = null;
   const refreshTasksSoon = () => {
     clearTimeout(refreshTimer);
@@ -124,6 +155,9 @@ function startApp(session) {
     },
     onDeleted: (id) => {
       if (id === chat.conversationId) chat.startNew();
+    },
+    onRenamed: (id, title) => {
+      if (id === chat.conversationId) chat.setTitle(title);
     },
   });
 
@@ -167,12 +201,10 @@ function startApp(session) {
   new ReminderListener(api, { onReminder: () => refreshTasksSoon() }).start();
   setupNotificationButton(document.getElementById("enable-notifications"));
 
-  // Check the stored token is still good (and pick up a changed name); 401 signs out.
+  // Check the stored token is still good (and pick up a name or zone changed elsewhere, e.g.
+  // the terminal chat's /tz); 401 signs out.
   api.me().then((user) => {
-    if (user && user.id === session.user.id) {
-      saveSession({ ...session, user });
-      document.getElementById("user-chip").textContent = user.name || user.email;
-    }
+    if (user && user.id === session.user.id) setUser(user);
   }).catch(() => {});
 }
 
@@ -216,7 +248,8 @@ function setupDrawers() {
   document.getElementById("close-tasks").addEventListener("click", () => close());
   scrim.addEventListener("click", () => close());
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && opened) {
+    // A dialog open over a drawer handles its own Escape (it closes, the drawer stays).
+    if (event.key === "Escape" && opened && !document.querySelector("dialog[open]")) {
       event.preventDefault();
       close();
     }

@@ -1,8 +1,10 @@
 // The chat: message list, composer, the streamed reply with its trace, inline errors and retry.
 
 import { fullDate, h, icon, toast } from "./dom.js";
+import { renderMarkdown } from "./markdown.js";
 
 const DRAFT_KEY = "todochat.draft";
+const PAGE = 50; // messages loaded at a time: the newest when a conversation opens, then older ones
 const COUNT_FROM = 2000; // show a character count once a message gets long
 const WARN_AT = 0.9; // ...and warn once it nears the limit
 // Failures a second try can fix; others (a refused message, a misconfigured model) get no Retry.
@@ -116,14 +118,41 @@ export class ChatView {
     this.form = document.getElementById("composer");
     this.input = document.getElementById("message");
     this.sendButton = document.getElementById("send");
+    this.stopButton = document.getElementById("stop");
+    this.editBanner = document.getElementById("edit-banner");
+    this.editing = null; // the stopped turn whose message is being edited
+    document.getElementById("cancel-edit").addEventListener("click", () => this.cancelEdit());
+    this.live = null; // the turn being streamed: {turn, controller, reply, trace, typing}
+    this.stoppedActions = null; // the Regenerate button of the last stopped turn
+    this.firstSeq = null; // seq of the oldest message shown
+    this.hasMore = false; // older messages remain on the server
+    this.earlier = null; // AbortController of older messages being loaded
     this.charCount = document.getElementById("char-count");
     this.maxChars = 4000; // until the server says (GET /api/limits)
 
+    this.stopButton.addEventListener("click", () => this.stop());
+    this.earlierRow = h("li", { class: "load-earlier-row" },
+      h("button", { type: "button", class: "btn btn-small btn-secondary load-earlier", onclick: () => this.loadEarlier() },
+        "Load earlier messages"));
+    // Scrolling to the top loads older messages, as chat apps do; the button is for keyboards.
+    this.scroller.addEventListener("scroll", () => {
+      if (this.hasMore && !this.earlier && this.scroller.scrollTop < 120) this.loadEarlier();
+    }, { passive: true });
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.submit();
     });
     this.input.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && this.live) {
+        event.preventDefault();
+        this.stop();
+        return;
+      }
+      if (event.key === "Escape" && this.editing) {
+        event.preventDefault();
+        this.cancelEdit();
+        return;
+      }
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !event.altKey) {
         event.preventDefault();
         this.submit();
@@ -209,6 +238,7 @@ export class ChatView {
     this.cancelInFlight();
     this.conversationId = null;
     this.failed = null;
+    this.setEarlier([], false);
     this.messages.replaceChildren();
     this.welcome.hidden = false;
     this.title.textContent = "New conversation";
@@ -228,14 +258,13 @@ export class ChatView {
     this.messages.replaceChildren(h("li", { class: "loading-row" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Loading conversation…"));
     this.messages.setAttribute("aria-busy", "true");
     try {
-      const conversation = await this.api.getConversation(conversationId, { signal: controller.signal });
+      const conversation = await this.api.getConversation(conversationId, { signal: controller.signal, limit: PAGE });
       if (this.loading !== controller) return;
       this.title.textContent = conversation.title || "Untitled conversation";
-      const items = (conversation.messages || []).map((message) =>
-        message.role === "user"
-          ? this.userBubble(message.content, message.created_at)
-          : this.assistantBubble(message.content, message.tool_calls, message.created_at));
+      const messages = conversation.messages || [];
+      const items = this.renderMessages(messages);
       this.messages.replaceChildren(...items);
+      this.setEarlier(messages, Boolean(conversation.has_more));
       this.welcome.hidden = items.length > 0;
       this.scrollToEnd(true);
     } catch (err) {
@@ -256,11 +285,87 @@ export class ChatView {
     }
   }
 
+  /** Stored messages as list items. */
+  renderMessages(messages) {
+    return messages.map((message) =>
+      message.role === "user"
+        ? this.userBubble(message.content, message.created_at)
+        : this.assistantBubble(message.content, message.tool_calls, message.created_at, message.error));
+  }
+
+  /** Note the oldest message shown and whether older ones remain (showing the button if so). */
+  setEarlier(messages, hasMore) {
+    if (messages.length) this.firstSeq = messages[0].seq;
+    else if (!hasMore) this.firstSeq = null;
+    this.hasMore = hasMore;
+    if (hasMore) this.messages.prepend(this.earlierRow);
+    else this.earlierRow.remove();
+  }
+
+  /** Load the page of messages before the oldest shown, keeping the view where it was. */
+  async loadEarlier() {
+    if (!this.hasMore || this.earlier || this.loading || this.conversationId == null) return;
+    const controller = new AbortController();
+    this.earlier = controller;
+    const conversationId = this.conversationId;
+    const button = this.earlierRow.querySelector("button");
+    const hadFocus = document.activeElement === button;
+    button.disabled = true;
+    button.textContent = "Loading earlier messages…";
+    try {
+      const page = await this.api.getConversation(conversationId, {
+        signal: controller.signal, limit: PAGE, before: this.firstSeq,
+      });
+      if (this.earlier !== controller || this.conversationId !== conversationId) return;
+      const messages = page.messages || [];
+      const height = this.scroller.scrollHeight;
+      const top = this.scroller.scrollTop;
+      this.earlierRow.after(...this.renderMessages(messages));
+      this.setEarlier(messages, Boolean(page.has_more));
+      this.scroller.scrollTop = top + (this.scroller.scrollHeight - height);
+      if (hadFocus) {
+        if (page.has_more) button.focus();
+        else this.input.focus();
+      }
+    } catch (err) {
+      if (err && err.name === "AbortError") return;
+      if (err.status !== 401) toast(`Couldn't load earlier messages: ${err.detail}`, { kind: "error" });
+    } finally {
+      if (this.earlier === controller) this.earlier = null;
+      button.disabled = false;
+      button.textContent = "Load earlier messages";
+    }
+  }
+
+  /** Put a stopped turn's message in the box; sending it replaces that message and its stop. */
+  startEdit(turn) {
+    this.editing = turn;
+    this.editBanner.hidden = false;
+    this.setDraft(turn.message);
+    this.input.focus();
+    this.input.setSelectionRange(this.input.value.length, this.input.value.length);
+  }
+
+  cancelEdit(clearDraft = true) {
+    if (!this.editing) return;
+    const turn = this.editing;
+    this.editing = null;
+    this.editBanner.hidden = true;
+    if (clearDraft && this.input.value === turn.message) this.setDraft("");
+  }
+
   cancelInFlight() {
+    this.cancelEdit(false);
+    if (this.earlier) this.earlier.abort();
+    this.earlier = null;
+    this.hasMore = false;
+    this.earlierRow.remove();
     if (this.loading) this.loading.abort();
     this.loading = null;
     if (this.streaming) this.streaming.abort();
     this.streaming = null;
+    this.live = null;
+    this.stoppedActions = null;
     this.setBusy(false);
   }
 
@@ -277,7 +382,7 @@ export class ChatView {
         h("div", { class: "msg-text" }, text)));
   }
 
-  assistantBubble(text, toolCalls, createdAt) {
+  assistantBubble(text, toolCalls, createdAt, error = null) {
     const trace = h("ul", { class: "trace", "aria-label": "What the assistant did" });
     for (const call of toolCalls || []) trace.append(renderTraceStep(call));
     trace.hidden = !trace.children.length;
@@ -286,7 +391,8 @@ export class ChatView {
       h("div", { class: "bubble", title: createdAt ? fullDate(createdAt) : null },
         h("span", { class: "visually-hidden" }, "Assistant: "),
         trace,
-        h("div", { class: "msg-text" }, text)));
+        h("div", { class: "msg-text markdown" }, text ? renderMarkdown(text) : null),
+        error ? h("p", { class: "msg-note" }, error) : null));
   }
 
   nearBottom() {
@@ -315,8 +421,55 @@ export class ChatView {
   }
 
   setBusy(busy) {
+    const hadFocus = document.activeElement === (busy ? this.sendButton : this.stopButton);
     this.sendButton.disabled = busy || this.overLimit();
+    this.sendButton.hidden = busy;
+    this.stopButton.hidden = !busy;
     this.form.classList.toggle("busy", busy);
+    if (hadFocus) (busy ? this.stopButton : this.input).focus();
+  }
+
+  /**
+   * Stop the answer being streamed. The server stops the turn too if no tool has run yet (the
+   * message stays, the stop is stored as its reply); once a tool ran, the server finishes the
+   * turn and stores it, so the changes are never left half-recorded.
+   */
+  stop() {
+    const live = this.live;
+    if (!live || this.streaming !== live.controller) return;
+    this.live = null;
+    this.streaming = null;
+    live.controller.abort();
+    this.setBusy(false);
+    live.typing.remove();
+    const { reply, trace, turn } = live;
+    reply.classList.remove("streaming");
+    reply.removeAttribute("aria-busy");
+    reply.classList.add("stopped");
+    const ranTools = trace.children.length > 0;
+    const bubble = reply.querySelector(".bubble");
+    bubble.append(h("p", { class: "msg-note", role: "status" }, ranTools
+      ? "Stopped. The steps above were done and are kept; the full answer is saved in this conversation."
+      : "Stopped. Your message is saved."));
+    const isNew = this.conversationId == null && turn.startedIn != null;
+    if (isNew) this.conversationId = turn.startedIn;
+    if (!ranTools) {
+      const regenerate = h("button", { type: "button", class: "btn btn-small btn-secondary regenerate" },
+        icon("retry"), h("span", {}, "Regenerate"));
+      const edit = h("button", { type: "button", class: "btn btn-small btn-ghost edit-message" },
+        icon("edit"), h("span", {}, "Edit message"));
+      const actions = h("div", { class: "msg-actions" }, regenerate, edit);
+      regenerate.addEventListener("click", () => {
+        this.stoppedActions = null;
+        this.cancelEdit();
+        this.retry(turn); // same Idempotency-Key: the answer replaces the stored stop
+      });
+      edit.addEventListener("click", () => this.startEdit(turn));
+      bubble.append(actions);
+      this.stoppedActions = actions;
+    }
+    if (this.conversationId != null && (isNew || ranTools)) this.hooks.onTurnDone(this.conversationId, isNew);
+    this.input.focus();
   }
 
   // --- a turn -----------------------------------------------------------------------------
@@ -324,12 +477,21 @@ export class ChatView {
   /** Send a message (a fresh turn). */
   send(text) {
     if (this.streaming || this.loading) return;
+    const edited = this.editing;
+    this.cancelEdit(false);
+    // Only the last turn can be regenerated.
+    if (this.stoppedActions) this.stoppedActions.remove();
+    this.stoppedActions = null;
+    // An edit takes the place of the stopped message and its answer.
+    if (edited) for (const node of edited.nodes) node.remove();
     // A new message supersedes the last failed turn; its text was restored into the box.
     if (this.failed) {
       for (const node of this.failed.nodes) node.remove();
       this.failed = null;
     }
-    const turn = { message: text, key: newKey(), conversationId: this.conversationId, nodes: [] };
+    const turn = {
+      message: text, key: newKey(), conversationId: this.conversationId, nodes: [], editLast: Boolean(edited),
+    };
     turn.userNode = this.userBubble(text);
     turn.userNode.classList.add("live");
     this.welcome.hidden = true;
@@ -366,17 +528,24 @@ export class ChatView {
     textEl.after(typing);
     this.messages.append(reply);
     turn.nodes.push(reply);
+    this.live = { turn, controller, reply, trace, typing };
     this.scrollToEnd(true);
     let streamed = "";
 
     try {
       const done = await this.api.streamChat(
-        { conversationId: turn.conversationId, message: turn.message, idempotencyKey: turn.key, signal: controller.signal },
         {
+          conversationId: turn.conversationId, message: turn.message, idempotencyKey: turn.key,
+          signal: controller.signal, editLast: turn.editLast,
+        },
+        {
+          onStart: (conversationId) => {
+            turn.startedIn = conversationId;
+          },
           onDelta: (text) => {
             const stick = this.nearBottom();
             streamed += text;
-            textEl.textContent = streamed;
+            textEl.replaceChildren(renderMarkdown(streamed));
             typing.remove();
             if (stick) this.scrollToEnd(true);
           },
@@ -390,11 +559,12 @@ export class ChatView {
       );
       if (this.streaming !== controller) return;
       typing.remove();
-      if (typeof done.response === "string" && done.response) textEl.textContent = done.response;
+      if (typeof done.response === "string" && done.response) textEl.replaceChildren(renderMarkdown(done.response));
       if (!trace.children.length && Array.isArray(done.tool_calls) && done.tool_calls.length) {
         for (const call of done.tool_calls) trace.append(renderTraceStep(call));
         trace.hidden = false;
       }
+      this.live = null;
       reply.classList.remove("streaming");
       reply.removeAttribute("aria-busy");
       const isNew = turn.conversationId == null;
@@ -407,6 +577,7 @@ export class ChatView {
       if (err && err.name === "AbortError") return;
       if (this.streaming !== controller) return;
       this.streaming = null;
+      this.live = null;
       this.setBusy(false);
       typing.remove();
       reply.classList.remove("streaming");
@@ -429,6 +600,13 @@ export class ChatView {
         const notice = this.showError(err, canRetry(err) ? () => this.retry(turn) : null);
         turn.nodes.push(notice);
         this.failed = { nodes: [notice] };
+        return;
+      }
+      if (err.code === "not_editable" && this.conversationId != null) {
+        // The answer stood after all (another tab, say): show the conversation as it is.
+        if (!this.input.value.trim()) this.setDraft(turn.message);
+        toast(err.detail, { kind: "error" });
+        this.open(this.conversationId);
         return;
       }
       turn.userNode.classList.add("failed");

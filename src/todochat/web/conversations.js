@@ -1,32 +1,63 @@
-// The conversations sidebar: most recent first, open one, start a new one, delete one.
+// The conversations sidebar: most recent first, search, open one, start a new one, rename or
+// delete one.
 
 import { fullDate, h, icon, timeAgo, toast } from "./dom.js";
 
 export class ConversationList {
   /**
    * @param {import("./api.js").Api} api
-   * @param {{onOpen: (id: number) => void, onDeleted: (id: number) => void}} callbacks
+   * @param {{onOpen: (id: number) => void, onDeleted: (id: number) => void,
+   *          onRenamed?: (id: number, title: string) => void}} callbacks
    */
-  constructor(api, { onOpen, onDeleted }) {
+  constructor(api, { onOpen, onDeleted, onRenamed }) {
     this.api = api;
     this.onOpen = onOpen;
     this.onDeleted = onDeleted;
+    this.onRenamed = onRenamed || (() => {});
     this.items = [];
     this.activeId = null;
     this.confirmingId = null;
+    this.renamingId = null;
+    this.renameError = null;
+    this.renameDraft = null;
+    this.query = "";
+    this.loads = 0; // numbers list requests, so a slow older answer never replaces a newer one
     this.list = document.getElementById("conversation-list");
     this.empty = document.getElementById("conversation-empty");
+    this.search = document.getElementById("conversation-search");
+    let timer = null;
+    this.search.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        this.query = this.search.value.trim();
+        this.refresh();
+      }, 200);
+    });
+    this.search.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && this.search.value) {
+        event.stopPropagation();
+        this.search.value = "";
+        this.query = "";
+        this.refresh();
+      }
+    });
   }
 
   destroy() {
     this.list.replaceChildren();
     this.items = [];
+    this.search.value = "";
+    this.query = "";
+    this.renamingId = null;
+    this.confirmingId = null;
   }
 
   /** Reload the list from the server. */
   async refresh() {
+    const load = ++this.loads;
     try {
-      const page = await this.api.listConversations();
+      const page = await this.api.listConversations({ q: this.query });
+      if (load !== this.loads) return;
       this.items = page.items || [];
       this.render();
     } catch (err) {
@@ -58,6 +89,7 @@ export class ConversationList {
       : null;
     this.list.replaceChildren(...this.items.map((item) => this.renderItem(item)));
     this.empty.hidden = this.items.length > 0;
+    this.empty.textContent = this.query ? "No conversations match your search." : "No conversations yet.";
     if (focusedId) {
       const link = this.list.querySelector(`[data-conversation-id="${CSS.escape(focusedId)}"] .conversation-link`);
       if (link) link.focus();
@@ -71,6 +103,10 @@ export class ConversationList {
       class: `conversation${active ? " active" : ""}`,
       dataset: { conversationId: String(item.id) },
     });
+    if (this.renamingId === item.id) {
+      li.append(this.renameForm(item));
+      return li;
+    }
     if (this.confirmingId === item.id) {
       li.classList.add("confirming");
       const cancel = h("button", { type: "button", class: "btn btn-small btn-ghost", onclick: () => this.cancelConfirm() }, "Cancel");
@@ -108,12 +144,99 @@ export class ConversationList {
         ),
       ),
       h("button", {
+        type: "button", class: "icon-btn small conversation-rename",
+        "aria-label": `Rename conversation “${title}”`, title: "Rename conversation",
+        onclick: () => this.startRename(item.id),
+      }, icon("edit")),
+      h("button", {
         type: "button", class: "icon-btn small danger conversation-delete",
         "aria-label": `Delete conversation “${title}”`, title: "Delete conversation",
         onclick: () => this.askConfirm(item.id),
       }, icon("trash")),
     );
     return li;
+  }
+
+  renameForm(item) {
+    const inputId = `rename-${item.id}`;
+    const errorId = `rename-error-${item.id}`;
+    const input = h("input", {
+      id: inputId, type: "text", value: this.renameDraft ?? item.title ?? "", maxlength: "200", autocomplete: "off",
+      "aria-invalid": this.renameError ? "true" : null, "aria-describedby": this.renameError ? errorId : null,
+    });
+    const form = h("form", { class: "rename-form", novalidate: true },
+      h("label", { for: inputId, class: "visually-hidden" }, "Conversation title"),
+      input,
+      this.renameError ? h("p", { class: "rename-error", id: errorId, role: "alert" }, this.renameError) : null,
+      h("div", { class: "rename-actions" },
+        h("button", { type: "button", class: "btn btn-small btn-ghost", onclick: () => this.cancelRename() }, "Cancel"),
+        h("button", { type: "submit", class: "btn btn-small btn-primary" }, "Save"),
+      ),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.rename(item, input.value);
+    });
+    form.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.stopPropagation();
+        this.cancelRename();
+      }
+    });
+    const retrying = this.renameError != null;
+    queueMicrotask(() => {
+      input.focus();
+      if (!retrying) input.select(); // after a refusal, keep the caret in what was typed
+    });
+    return form;
+  }
+
+  startRename(conversationId) {
+    this.confirmingId = null;
+    this.renamingId = conversationId;
+    this.renameError = null;
+    this.renameDraft = null;
+    this.render();
+  }
+
+  cancelRename() {
+    const id = this.renamingId;
+    this.renamingId = null;
+    this.renameError = null;
+    this.renameDraft = null;
+    this.render();
+    const button = this.list.querySelector(`[data-conversation-id="${id}"] .conversation-rename`);
+    if (button) button.focus();
+  }
+
+  async rename(item, title) {
+    let renamed;
+    try {
+      renamed = await this.api.renameConversation(item.id, title);
+    } catch (err) {
+      if (err.status === 401) return;
+      if (err.status === 404) {
+        this.renamingId = null;
+        this.items = this.items.filter((other) => other.id !== item.id);
+        this.render();
+        toast("That conversation no longer exists.", { kind: "error" });
+        return;
+      }
+      // The server's reason ("The title is empty."), without the field prefix.
+      this.renameError = String(err.detail || "Couldn't rename the conversation.").replace(/^title: /, "");
+      this.renameDraft = title; // what was typed stays in the field
+      this.render();
+      return;
+    }
+    Object.assign(item, renamed);
+    this.renamingId = null;
+    this.renameError = null;
+    this.renameDraft = null;
+    this.render();
+    const button = this.list.querySelector(`[data-conversation-id="${item.id}"] .conversation-link`);
+    if (button) button.focus();
+    toast("Conversation renamed");
+    this.onRenamed(item.id, renamed.title);
   }
 
   askConfirm(conversationId) {

@@ -72,7 +72,44 @@ export function timeAgo(iso) {
   if (abs < 3600) return relative.format(Math.round(seconds / 60), "minute");
   if (abs < 86400) return relative.format(Math.round(seconds / 3600), "hour");
   if (abs < 7 * 86400) return relative.format(Math.round(seconds / 86400), "day");
-  return date.toLocaleDateString(undefined, { month: "short", day: "numeric" });
+  return format(date, { month: "short", day: "numeric" });
+}
+
+// Dates and times are shown in the account's time zone (set from the signed-in user), so a
+// change of zone in Settings moves every due time shown; the browser's own zone until then.
+let displayZone;
+
+/** Show dates and times in this IANA zone from now on (undefined: the browser's zone). */
+export function setDisplayTimeZone(zone) {
+  displayZone = zone || undefined;
+}
+
+/** The zone dates are shown in. */
+export function displayTimeZone() {
+  return displayZone || browserTimeZone();
+}
+
+/** The browser's own IANA zone, or "UTC" if it will not say. */
+export function browserTimeZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  } catch {
+    return "UTC";
+  }
+}
+
+/** The wall-clock parts of a moment in the display zone: {year, month, day, hour, minute}. */
+function zoned(date) {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: displayTimeZone(), hourCycle: "h23",
+    year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric",
+  }).formatToParts(date);
+  const value = (type) => Number(parts.find((part) => part.type === type).value);
+  return { year: value("year"), month: value("month"), day: value("day"), hour: value("hour"), minute: value("minute") };
+}
+
+function format(date, options) {
+  return date.toLocaleString(undefined, { timeZone: displayTimeZone(), ...options });
 }
 
 /** A due date as a short label plus whether it has passed. */
@@ -80,20 +117,23 @@ export function dueLabel(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return { text: "", overdue: false };
   const now = new Date();
-  const startOfDay = (d) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
-  const days = Math.round((startOfDay(date) - startOfDay(now)) / 86400000);
-  const hasTime = date.getHours() !== 0 || date.getMinutes() !== 0;
-  const time = hasTime ? date.toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" }) : "";
+  const here = zoned(date);
+  const today = zoned(now);
+  const days = Math.round(
+    (Date.UTC(here.year, here.month - 1, here.day) - Date.UTC(today.year, today.month - 1, today.day)) / 86400000,
+  );
+  const hasTime = here.hour !== 0 || here.minute !== 0;
+  const time = hasTime ? format(date, { hour: "numeric", minute: "2-digit" }) : "";
   let day;
   if (days === 0) day = "Today";
   else if (days === 1) day = "Tomorrow";
   else if (days === -1) day = "Yesterday";
-  else if (days > 1 && days < 7) day = date.toLocaleDateString(undefined, { weekday: "short" });
+  else if (days > 1 && days < 7) day = format(date, { weekday: "short" });
   else {
-    day = date.toLocaleDateString(undefined, {
+    day = format(date, {
       month: "short",
       day: "numeric",
-      year: date.getFullYear() === now.getFullYear() ? undefined : "numeric",
+      year: here.year === today.year ? undefined : "numeric",
     });
   }
   return { text: time ? `${day} ${time}` : day, overdue: date.getTime() < now.getTime() };
@@ -103,5 +143,12 @@ export function dueLabel(iso) {
 export function fullDate(iso) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return "";
-  return date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  return format(date, { dateStyle: "medium", timeStyle: "short" });
+}
+
+/** A moment as a datetime-local input's value ("2030-01-02T17:00") in the display zone. */
+export function localInputValue(date) {
+  const { year, month, day, hour, minute } = zoned(date);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${year}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}`;
 }

@@ -3,7 +3,7 @@
 // first, marked missed. Each is marked seen once shown, so the next visit does not repeat it.
 
 import { readEvents } from "./api.js";
-import { toast } from "./dom.js";
+import { fullDate, toast } from "./dom.js";
 
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30000;
@@ -52,7 +52,7 @@ export class ReminderListener {
     const { task, reminder, missed } = data;
     if (!task || !reminder || this.shown.has(reminder.delivery_id)) return;
     this.shown.add(reminder.delivery_id);
-    const when = new Date(reminder.at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+    const when = fullDate(reminder.at);
     const text = missed ? `Missed reminder (${when}): ${task.title}` : `Reminder: ${task.title}`;
     toast(text, { kind: "reminder", timeout: 12000 });
     if ("Notification" in window && Notification.permission === "granted") {

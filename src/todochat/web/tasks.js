@@ -1,13 +1,15 @@
-// The tasks panel: the user's list with filters and direct edits (tick, rename, repeat, delete) over REST.
+// The tasks panel: the user's list with filters and direct edits over REST: tick, rename, skip
+// an occurrence, delete, and (in a dialog) the repeat rule and reminders.
 
 import { dueLabel, fullDate, h, icon, toast } from "./dom.js";
+import { reminderText, ScheduleDialog } from "./schedule.js";
 
 const FILTER_KEY = "todochat.taskFilter";
 const FILTERS = ["pending", "completed", "all"];
 const EMPTY_TEXT = {
   pending: "Nothing pending. Nice.",
   completed: "Nothing completed yet.",
-  all: "No tasks yet. Ask the assistant to add one.",
+  all: "No tasks yet. Add one above, or ask the assistant.",
 };
 
 export class TasksPanel {
@@ -16,6 +18,7 @@ export class TasksPanel {
     this.tasks = [];
     this.total = 0;
     this.editingId = null;
+    this.skipping = new Set(); // task ids with a skip in flight
     this.refreshQueued = false;
     this.inflight = null;
     // Direct edits in flight, and a count of all edits ever: a list fetched while an edit was
@@ -41,6 +44,14 @@ export class TasksPanel {
       this.refresh();
     };
     this.filterset.addEventListener("change", this.onFilterChange);
+
+    this.schedule = new ScheduleDialog(api, {
+      onUpdated: (task) => this.replaceTask(task),
+      onClosed: (taskId) => {
+        const button = this.itemFor(taskId)?.querySelector("[data-role=schedule]");
+        if (button) button.focus();
+      },
+    });
   }
 
   /** Stop listening (on log out). */
@@ -141,16 +152,19 @@ export class TasksPanel {
     const title = h("span", { class: "task-title", "data-role": "title", title: "Double-click to rename" }, task.title);
     title.addEventListener("dblclick", () => this.startEdit(task.id));
 
-    const meta = [];
+    // The user's own task number: what "task 3" or "#3" means in the chat.
+    const meta = [h("span", { class: "pill pill-number", title: `Task ${task.id}` }, `#${task.id}`)];
     if (task.priority && task.priority !== "medium") {
       meta.push(h("span", { class: `pill pill-${task.priority}` }, task.priority === "high" ? "High" : "Low"));
     }
     if (task.due_at) {
       const due = dueLabel(task.due_at);
       const overdue = due.overdue && !task.completed;
+      // A repeating task's due date is its next occurrence.
+      const next = task.recurrence && !task.completed ? "Next " : "";
       meta.push(
         h("span", { class: `pill pill-due${overdue ? " overdue" : ""}`, title: `Due ${fullDate(task.due_at)}` },
-          overdue ? `Overdue · ${due.text}` : due.text),
+          overdue ? `Overdue · ${next}${due.text}` : `${next}${due.text}`),
       );
     }
     if (task.recurrence) {
@@ -159,13 +173,24 @@ export class TasksPanel {
           icon("repeat"), task.recurrence.text),
       );
     }
+    const pending = (task.reminders || []).filter((reminder) => reminder.status === "pending")
+      .sort((a, b) => new Date(a.at) - new Date(b.at));
+    if (pending.length) {
+      const more = pending.length > 1 ? ` +${pending.length - 1}` : "";
+      meta.push(
+        h("span", {
+          class: "pill pill-reminder", "data-role": "reminder",
+          title: pending.map((reminder) => `Reminder ${reminderText(reminder)}`).join("\n"),
+        }, icon("bell"), h("span", { class: "visually-hidden" }, "Reminder "), `${dueLabel(pending[0].at).text}${more}`),
+      );
+    }
     for (const tag of task.tags || []) meta.push(h("span", { class: "pill pill-tag" }, `#${tag}`));
 
     const body = h("div", { class: "task-body" },
       h("label", { class: "visually-hidden", for: checkboxId }, task.title),
       title,
       task.description ? h("p", { class: "task-desc" }, task.description) : null,
-      meta.length ? h("div", { class: "task-meta" }, meta) : null,
+      h("div", { class: "task-meta" }, meta),
     );
 
     return h("li", { class: `task${task.completed ? " done" : ""}`, dataset: { taskId: String(task.id) } },
@@ -181,11 +206,16 @@ export class TasksPanel {
       ),
       body,
       h("div", { class: "task-actions" },
+        task.recurrence && !task.completed ? h("button", {
+          type: "button", class: "icon-btn small", "data-role": "skip",
+          "aria-label": `Skip “${task.title}” this time`, title: "Skip this occurrence",
+          onclick: () => this.skip(task),
+        }, icon("skip")) : null,
         h("button", {
-          type: "button", class: "icon-btn small", "data-role": "edit-repeat",
-          "aria-label": `Repeat “${task.title}”`, title: task.recurrence ? "Change or stop repeating" : "Repeat",
-          onclick: () => this.startEdit(task.id, "recurrence"),
-        }, icon("repeat")),
+          type: "button", class: "icon-btn small", "data-role": "schedule", "aria-haspopup": "dialog",
+          "aria-label": `Repeat and reminders for “${task.title}”`, title: "Repeat and reminders",
+          onclick: () => this.schedule.open(task),
+        }, icon("bell")),
         h("button", {
           type: "button", class: "icon-btn small", "data-role": "edit",
           "aria-label": `Rename “${task.title}”`, title: "Rename",
@@ -239,6 +269,25 @@ export class TasksPanel {
     }
   }
 
+  /** Move a repeating task to its next occurrence without completing this one. */
+  async skip(task) {
+    // Not disabled while it runs: a disabled button would drop the keyboard focus.
+    if (this.skipping.has(task.id)) return;
+    this.skipping.add(task.id);
+    this.beginEdit();
+    try {
+      const updated = await this.api.skipTask(task.id);
+      toast(`Skipped “${updated.title}” · next ${dueLabel(updated.due_at).text}`);
+      this.replaceTask(updated);
+    } catch (err) {
+      if (err.status === 404) this.refreshQueued = true;
+      else if (err.status !== 401) toast(`Couldn't skip: ${err.detail}`, { kind: "error" });
+    } finally {
+      this.skipping.delete(task.id);
+      this.endEdit();
+    }
+  }
+
   async remove(task) {
     const item = this.itemFor(task.id);
     if (item) item.classList.add("removing");
@@ -261,19 +310,17 @@ export class TasksPanel {
     }
   }
 
-  /** Edit the title in place, or (field "recurrence") how the task repeats: words or empty. */
-  startEdit(taskId, field = "title") {
+  /** Edit the title in place. */
+  startEdit(taskId) {
     if (this.editingId !== null) return;
     const task = this.tasks.find((other) => other.id === taskId);
     const item = this.itemFor(taskId);
     if (!task || !item) return;
     const titleEl = item.querySelector(".task-title");
-    const repeat = field === "recurrence";
-    const current = repeat ? (task.recurrence ? task.recurrence.text : "") : task.title;
+    const current = task.title;
     const input = h("input", {
       type: "text", class: "task-edit", value: current, maxlength: 200,
-      "aria-label": repeat ? "Repeat rule" : "Task title", enterkeyhint: "done",
-      placeholder: repeat ? "every monday 9am · empty stops repeating" : "",
+      "aria-label": "Task title", enterkeyhint: "done",
     });
     this.editingId = taskId;
     item.classList.add("editing");
@@ -285,18 +332,17 @@ export class TasksPanel {
     const finish = async (save) => {
       if (finished) return;
       const value = input.value.trim();
-      if (save && (value || repeat) && value !== current) {
+      if (save && value && value !== current) {
         input.disabled = true;
         this.beginEdit();
         try {
-          const updated = await this.api.updateTask(task.id, repeat ? { recurrence: value || null } : { title: value });
+          const updated = await this.api.updateTask(task.id, { title: value });
           Object.assign(task, updated);
-          if (!repeat) toast(`Renamed to “${updated.title}”`);
-          else toast(updated.recurrence ? `Repeats ${updated.recurrence.text}` : `“${updated.title}” no longer repeats`);
+          toast(`Renamed to “${updated.title}”`);
         } catch (err) {
           input.disabled = false;
           if (err.status !== 401) {
-            toast(`Couldn't ${repeat ? "set the repeat" : "rename"}: ${err.detail}`, { kind: "error" });
+            toast(`Couldn't rename: ${err.detail}`, { kind: "error" });
             input.focus();
             return; // keep editing so the text isn't lost
           }
@@ -308,7 +354,7 @@ export class TasksPanel {
       this.editingId = null;
       this.render();
       const row = this.itemFor(task.id);
-      const edit = row && row.querySelector(repeat ? "[data-role=edit-repeat]" : "[data-role=edit]");
+      const edit = row && row.querySelector("[data-role=edit]");
       if (edit) edit.focus();
       this.flushQueued();
     };

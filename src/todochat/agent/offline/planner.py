@@ -343,7 +343,7 @@ def _plan_undo(situation: Situation) -> Step:
 # --- adding ------------------------------------------------------------------------------------
 
 
-def _add_arguments(task: Changes, zone: tzinfo) -> dict[str, Any]:
+def add_arguments(task: Changes) -> dict[str, Any]:
     arguments: dict[str, Any] = {"title": task.title}
     if task.description:
         arguments["description"] = task.description
@@ -387,9 +387,7 @@ def _plan_add(situation: Situation) -> Step:
         return existing
     adds = [s for s in situation.steps if s.name == "add_task"]
     if not adds:
-        return call(
-            *(ToolCall("add_task", _add_arguments(t, situation.zone)) for t in wanted[:MAX_BULK])
-        )
+        return call(*(ToolCall("add_task", add_arguments(t)) for t in wanted[:MAX_BULK]))
     # A due phrase the server could not read should not lose the task: add it without one.
     unreadable = [s for s in adds[: len(wanted)] if not s.ok and s.arguments.get("due")]
     if unreadable and len(adds) <= len(wanted):

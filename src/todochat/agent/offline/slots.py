@@ -97,10 +97,11 @@ _PRIORITY_WORDS = {
     "lowest": "low",
     "minor": "low",
     "3": "low",
+    "4": "low",  # Todoist's p4
 }
 _PRIORITY_VALUE = (
     r"(?P<p>high(?:er|est)?|top|urgent|important|critical|max"
-    r"|medium|normal|mid|regular|default|low(?:er|est)?|minor|[123])"
+    r"|medium|normal|mid|regular|default|low(?:er|est)?|minor|[1234])"
 )
 _PRIORITY_RES = [
     # Negated or relaxed at the end ("water plants, not important", "fix fence - no hurry"):
@@ -125,7 +126,7 @@ _PRIORITY_RES = [
         + r"\b)",
         re.I,
     ),
-    re.compile(r"(?:,?\s*\(?\b[pP](?P<p>[123])\b\)?)"),
+    re.compile(r"(?:,?\s*\(?\b[pP](?P<p>[1234])\b\)?)"),
     # "urgent" is a priority only at the edges ("urgent: call bank", "call bank, urgent!"),
     # so a title like "Sign important papers" keeps its words.
     re.compile(r"^\s*(?P<p>urgent|important|asap)\s*[:!-]+", re.I),

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, status
 from todochat.accounts import service as accounts
 from todochat.accounts.models import User
 from todochat.accounts.schemas import (
+    AccountDeletion,
     Credentials,
     PasswordChange,
     TokenRead,
@@ -87,3 +88,10 @@ async def update_me(data: UserUpdate, user: TokenUser, session: Session) -> User
 async def change_password(data: PasswordChange, user: TokenUser, session: Session) -> None:
     """Change the password; the current one must be given (422 if it is wrong)."""
     await accounts.change_password(session, await _in_session(user, session), data)
+
+
+@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_me(data: AccountDeletion, user: TokenUser, session: Session) -> None:
+    """Delete the account and all its data (tasks, conversations, reminders, webhooks, feeds);
+    the password confirms it (422 if it is wrong). Download `GET /api/{id}/export` first."""
+    await accounts.delete_user(session, await _in_session(user, session), data)

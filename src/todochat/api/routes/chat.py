@@ -40,7 +40,11 @@ async def chat(
     responses={
         200: {
             "content": {"text/event-stream": {}},
-            "description": "`delta` and `tool_call` events, then one `done` or `error`.",
+            "description": "`delta` and `tool_call` events, then one `done` or `error`. "
+            "The `Conversation-Id` header names the conversation the turn runs in. Closing "
+            "the stream before any tool ran stops the turn (stored as a failed reply); after "
+            "one ran, the turn finishes and is stored.",
+            "headers": {"Conversation-Id": {"schema": {"type": "integer"}}},
         }
     },
 )
@@ -52,10 +56,13 @@ async def chat_stream(
     # Refusals before the turn starts (404, 409, 422, 429) are plain JSON responses, not a
     # stream; once it has started, the response begins at once, so keep-alives flow while the
     # model thinks.
-    events = await turns.stream(user_id, body, idempotency_key)
+    conversation_id, events = await turns.stream(user_id, body, idempotency_key)
     settings = turns.settings
     return EventSourceResponse(
         _sse(events),
+        # Known before any event: a client that stops a new conversation's first turn still
+        # knows where its message was stored.
+        headers={"Conversation-Id": str(conversation_id)} if conversation_id else None,
         # Comment lines while the model thinks keep proxies (and clients) from timing out.
         ping=settings.stream_keepalive_seconds,
         sep="\n",

@@ -6,10 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from todochat.agent.offline.quick import read_tasks
 from todochat.api.deps import IdempotencyKey, Tasks
 from todochat.api.errors import error_responses
 from todochat.idempotency import IdempotencyStore, Replay, check_key, request_fingerprint
+from todochat.todos.drafts import TaskDraft, draft_task
 from todochat.todos.models import Task
 from todochat.todos.schemas import (
     CompletionRead,
@@ -60,6 +63,31 @@ async def create_task(
     body = TaskRead.model_validate(task).model_dump(mode="json")
     await keys.complete(tasks.session, idempotency_key, status.HTTP_201_CREATED, body)
     return task
+
+
+class QuickAdd(BaseModel):
+    """A line typed as a new task."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class Drafts(BaseModel):
+    """The tasks a line was read as."""
+
+    tasks: list[TaskDraft]
+
+
+@router.post("/parse", response_model=Drafts)
+async def parse_tasks(data: QuickAdd, tasks: Tasks) -> Drafts:
+    """Read a quick-add line ("buy milk tomorrow 5pm #home p1", "water plants every monday")
+    with the chat's own understanding, without creating anything: each draft (minus `problems`)
+    is a body for `POST .../tasks`."""
+    now = tasks.clock()
+    return Drafts(
+        tasks=[draft_task(arguments, tasks.zone.key, now) for arguments in read_tasks(data.text)]
+    )
 
 
 @router.get("/{task_id}", response_model=TaskRead)
