@@ -107,6 +107,7 @@ _IMPLIED_STATUS = {
     "delete_task": "deleted",
     "update_task": "updated",
     "skip_occurrence": "skipped",
+    "restore_task": "restored",
 }
 
 

@@ -230,14 +230,20 @@ async def test_undo_a_completion_reopens() -> None:
     assert [t["completed"] for t in chat.store.tasks.values()] == [False, False]
 
 
-async def test_undo_a_delete_adds_it_back() -> None:
+async def test_undo_a_delete_restores_the_same_task() -> None:
     chat = Chat()
-    seed(chat, "Buy milk", priority="high", tags=["shopping"])
+    [number] = seed(chat, "Buy milk", priority="high", tags=["shopping"])
     await chat.say("delete the milk task")
     assert titles(chat) == []
-    await chat.say("undo")
+    text = await chat.say("undo")
     [task] = chat.store.tasks.values()
+    assert task["id"] == number  # the same task, not a copy under a new number
     assert (task["title"], task["priority"], task["tags"]) == ("Buy milk", "high", ["shopping"])
+    assert f"Restored #{number}" in text
+    assert chat.store.calls[-1] == ("restore_task", {"task_id": number})
+    # Undoing the undo deletes it again.
+    await chat.say("undo")
+    assert titles(chat) == []
 
 
 async def test_undo_a_rename_restores_the_title() -> None:

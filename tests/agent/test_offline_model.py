@@ -40,6 +40,7 @@ class MemoryTasks:
     """A task store with the MCP tools' exact argument and result shapes."""
 
     tasks: dict[int, dict[str, Any]] = field(default_factory=dict)
+    deleted: dict[int, dict[str, Any]] = field(default_factory=dict)
     next_id: int = 1
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
@@ -155,8 +156,14 @@ class MemoryTasks:
 
     def delete_task(self, task_id: int) -> dict[str, Any]:
         task = self._get(task_id)
-        del self.tasks[task_id]
+        self.deleted[task_id] = self.tasks.pop(task_id)
         return {"task_id": task_id, "status": "deleted", "title": task["title"]}
+
+    def restore_task(self, task_id: int) -> dict[str, Any]:
+        if task_id not in self.deleted:
+            raise ToolFailure(f"Task {task_id} not found")
+        task = self.tasks[task_id] = self.deleted.pop(task_id)
+        return {"task_id": task_id, "status": "restored", "title": task["title"], "task": task}
 
     def update_task(
         self,
@@ -188,11 +195,9 @@ class MemoryTasks:
         return {"task_id": task_id, "status": "updated", "title": task["title"], "task": task}
 
     def tools(self) -> list[FunctionTool]:
-        """The five tools as Agents SDK function tools."""
-        return [
-            self._tool(name)
-            for name in ("add_task", "list_tasks", "complete_task", "delete_task", "update_task")
-        ]
+        """The tools as Agents SDK function tools."""
+        names = ("add_task", "list_tasks", "complete_task", "delete_task", "restore_task")
+        return [self._tool(name) for name in (*names, "update_task")]
 
     def _tool(self, name: str) -> FunctionTool:
         method: Callable[..., dict[str, Any]] = getattr(self, name)

@@ -13,6 +13,7 @@ TASK_ROUTES = [
     ("PUT", "/tasks/{id}", {"title": "hijacked"}),
     ("PATCH", "/tasks/{id}/complete", None),
     ("DELETE", "/tasks/{id}", None),
+    ("POST", "/tasks/{id}/restore", None),
 ]
 
 

@@ -180,8 +180,16 @@ async def test_replacing_and_deleting(
     )
     deleted = await client.delete(account.url(f"/tasks/{task['id']}"), headers=account.headers)
     assert deleted.status_code == 204
+    # Deleting cancels what the task had coming (undoing the delete brings it back).
     async with sessionmaker() as session:
         left = await session.scalar(
-            text("SELECT count(*) FROM reminder WHERE user_id = :user"), {"user": account.id}
+            text("SELECT count(*) FROM reminder WHERE user_id = :user AND status = 'pending'"),
+            {"user": account.id},
         )
     assert left == 0
+    restored = await client.post(
+        account.url(f"/tasks/{task['id']}/restore"), headers=account.headers
+    )
+    assert [(r["before"], r["status"]) for r in restored.json()["reminders"]] == [
+        ("PT3H", "pending")
+    ]

@@ -182,6 +182,102 @@ async def test_delete(client: httpx.AsyncClient, account: Account) -> None:
     assert again.status_code == 404
 
 
+async def test_restore_undoes_a_delete_with_the_same_number(
+    client: httpx.AsyncClient, account: Account
+) -> None:
+    keep = await add_task(client, account, title="Keep")
+    task = await add_task(
+        client,
+        account,
+        title="Oops",
+        description="notes",
+        priority="high",
+        tags=["home"],
+        due_at="2030-01-02T17:00:00+00:00",
+        reminders=[{"before": "1h"}],
+    )
+    done = await client.patch(account.url(f"/tasks/{task['id']}/complete"), headers=account.headers)
+    assert done.json()["completed"] is True
+    before = done.json()
+    # Restoring a task that is not deleted is 404, and changes nothing.
+    live = await client.post(account.url(f"/tasks/{task['id']}/restore"), headers=account.headers)
+    assert live.status_code == 404 and live.json()["error"] == "not_found"
+
+    assert (
+        await client.delete(account.url(f"/tasks/{task['id']}"), headers=account.headers)
+    ).status_code == 204
+    listed = await _list(client, account)
+    assert [t["id"] for t in listed["items"]] == [keep["id"]] and listed["total"] == 1
+    for method, path in [("GET", ""), ("PUT", ""), ("PATCH", "/complete"), ("DELETE", "")]:
+        hidden = await client.request(
+            method,
+            account.url(f"/tasks/{task['id']}{path}"),
+            json={"title": "x"} if method == "PUT" else None,
+            headers=account.headers,
+        )
+        assert hidden.status_code == 404, (method, path)
+
+    restored = await client.post(
+        account.url(f"/tasks/{task['id']}/restore"), headers=account.headers
+    )
+    assert restored.status_code == 200, restored.text
+    body = restored.json()
+    # Everything as it was, the same number; a completed task's reminders stay cancelled.
+    assert {k: v for k, v in body.items() if k != "updated_at"} == {
+        k: v for k, v in before.items() if k != "updated_at"
+    }
+    assert body["id"] == task["id"]
+    listed = await _list(client, account)
+    assert sorted(t["id"] for t in listed["items"]) == sorted([keep["id"], task["id"]])
+    # A second restore finds nothing deleted; a new task still takes a new number.
+    again = await client.post(account.url(f"/tasks/{task['id']}/restore"), headers=account.headers)
+    assert again.status_code == 404
+    new = await add_task(client, account, title="New")
+    assert new["id"] > task["id"]
+
+
+async def test_restore_bad_input(client: httpx.AsyncClient, account: Account) -> None:
+    unknown = await client.post(account.url("/tasks/999999/restore"), headers=account.headers)
+    assert unknown.status_code == 404
+    assert unknown.json() == {"error": "not_found", "detail": "Task 999999 not found."}
+    bad = await client.post(account.url("/tasks/abc/restore"), headers=account.headers)
+    assert bad.status_code == 422 and bad.json()["error"]
+
+
+async def test_restore_is_per_user(client: httpx.AsyncClient) -> None:
+    alice, bob = await signup(client), await signup(client)
+    mine = await add_task(client, alice, title="Alice's")
+    theirs = await add_task(client, bob, title="Bob's")
+    assert mine["id"] == theirs["id"]  # both users' first task
+    await client.delete(alice.url(f"/tasks/{mine['id']}"), headers=alice.headers)
+    # Bob cannot restore Alice's task: not on her path, and not by its number on his own.
+    on_hers = await client.post(alice.url(f"/tasks/{mine['id']}/restore"), headers=bob.headers)
+    assert on_hers.status_code == 403
+    on_his = await client.post(bob.url(f"/tasks/{mine['id']}/restore"), headers=bob.headers)
+    assert on_his.status_code == 404
+    assert (await _list(client, alice))["total"] == 0
+    assert [t["title"] for t in (await _list(client, bob))["items"]] == ["Bob's"]
+    back = await client.post(alice.url(f"/tasks/{mine['id']}/restore"), headers=alice.headers)
+    assert back.json()["title"] == "Alice's"
+
+
+async def test_deleted_task_reminders_come_back_on_restore(
+    client: httpx.AsyncClient, account: Account
+) -> None:
+    task = await add_task(
+        client,
+        account,
+        title="Dentist",
+        due_at="2030-01-02T17:00:00+00:00",
+        reminders=[{"before": "1d"}],
+    )
+    await client.delete(account.url(f"/tasks/{task['id']}"), headers=account.headers)
+    restored = await client.post(
+        account.url(f"/tasks/{task['id']}/restore"), headers=account.headers
+    )
+    assert [r["status"] for r in restored.json()["reminders"]] == ["pending"]
+
+
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
 async def test_unknown_task_is_404(
     client: httpx.AsyncClient, account: Account, method: str

@@ -102,6 +102,34 @@ async def test_delete_the_meeting_task(offline: ChatApp) -> None:
     assert "Prepare for the team meeting" in body["response"]
 
 
+async def test_undo_a_delete_restores_the_same_task(offline: ChatApp) -> None:
+    account, tasks = await seed(offline)
+    meeting = tasks["meeting"]
+    await offline.client.put(
+        account.url(f"/tasks/{meeting['id']}"),
+        json={"due_at": "2030-01-02T17:00:00Z", "reminders": [{"before": "1h"}]},
+        headers=account.headers,
+    )
+    before = (
+        await offline.client.get(account.url(f"/tasks/{meeting['id']}"), headers=account.headers)
+    ).json()
+    body = await offline.say(account, f"delete task {meeting['id']}")
+    conversation = body["conversation_id"]
+    assert calls(body)[-1] == ("delete_task", {"task_id": meeting["id"]})
+    undo = await offline.say(account, "undo", conversation)
+    assert calls(undo) == [("restore_task", {"task_id": meeting["id"]})]
+    assert f"#{meeting['id']}" in undo["response"]
+    after = (
+        await offline.client.get(account.url(f"/tasks/{meeting['id']}"), headers=account.headers)
+    ).json()
+    # The same task, number, due date and reminder (re-armed), not a copy under a new number.
+    assert {k: v for k, v in after.items() if k != "updated_at"} == {
+        k: v for k, v in before.items() if k != "updated_at"
+    }
+    assert [r["status"] for r in after["reminders"]] == ["pending"]
+    assert len(await offline.tasks(account)) == 3
+
+
 async def test_change_task_n_title(offline: ChatApp) -> None:
     account, tasks = await seed(offline)
     bank = tasks["bank"]

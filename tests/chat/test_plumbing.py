@@ -84,6 +84,7 @@ async def test_scripted_tool_call_reaches_the_tools_and_the_database(
         "complete_task",
         "delete_task",
         "list_tasks",
+        "restore_task",
         "skip_occurrence",
         "update_task",
     ]

@@ -100,6 +100,7 @@ async def test_the_task_tools_exist(sessionmaker: async_sessionmaker[AsyncSessio
         "complete_task",
         "delete_task",
         "list_tasks",
+        "restore_task",
         "skip_occurrence",
         "update_task",
     ]

@@ -56,7 +56,7 @@ async def test_a_job_fires_its_reminder_once(
     assert first.user_id == uuid.UUID(account.id)
     assert str(first.delivery_id) == payload["delivery_id"]
     data = first.data()
-    assert data["task"]["title"] == "Stretch"
+    assert (data["task"]["id"], data["task"]["title"]) == (task["id"], "Stretch")
     assert data["reminder"]["id"] == task["reminders"][0]["id"]
     assert data["reminder"]["status"] == "sent"
     assert data["reminder"]["delivery_id"] == payload["delivery_id"]

@@ -394,6 +394,23 @@ async def test_a_read_only_token_can_list_but_not_change(
         f'Bearer error="insufficient_scope", resource_metadata="{server.base_url}'
         '/.well-known/oauth-protected-resource/mcp", scope="tasks:read tasks:write"'
     )
+    # Hidden in a batch after a read, it is refused all the same.
+    batch = [
+        {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "list_tasks"}},
+        {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "method": "tools/call",
+            "params": {"name": "delete_task", "arguments": {"task_id": 1}},
+        },
+    ]
+    batched = await http.post(
+        "/mcp/",
+        json=batch,
+        headers={**MCP_HEADERS, "Authorization": f"Bearer {tokens['access_token']}"},
+    )
+    assert batched.status_code == 403
+    assert batched.json()["error"] == "insufficient_scope"
     tasks = await http.get(account.url("/tasks"), headers=account.headers)
     assert tasks.json()["total"] == 0
     # The API's own token may still do everything.

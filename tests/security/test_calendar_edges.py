@@ -39,7 +39,7 @@ async def _store_due(
     """Write a due date as a row from before the range check could hold it."""
     async with unit_of_work(sessionmaker) as session:
         await session.execute(
-            text("UPDATE task SET due_at = :due WHERE user_id = :u AND id = :i"),
+            text("UPDATE task SET due_at = :due WHERE user_id = :u AND number = :i"),
             {"due": datetime.fromisoformat(due), "u": uuid.UUID(account.id), "i": task_id},
         )
 

@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from tests.factories import PASSWORD
 from tests.web.conftest import Browsing
 from tests.web.test_csp import RECORD_VIOLATIONS, _violations
+from tests.web.test_ui import shot, sign_up
 
 pytestmark = pytest.mark.slow
 
@@ -172,3 +173,51 @@ def test_deny_in_the_browser_of_a_signed_in_user(
     [answer] = received
     assert (answer["error"], answer["state"]) == ("access_denied", "deny-state")
     assert "code" not in answer
+
+
+def test_connected_apps_are_listed_and_disconnected_in_settings(
+    open_browser: OpenBrowser,
+    base_url: str,
+    unique_email: str,
+    callback: tuple[str, list[dict[str, str]]],
+    output_dir: Path,
+) -> None:
+    redirect, received = callback
+    url, client_id, verifier = _authorize_url(base_url, redirect, "apps-state")
+    page = open_browser(viewport={"width": 1360, "height": 860}).page
+    page.add_init_script(RECORD_VIOLATIONS)
+    sign_up(page, unique_email)
+    page.goto(url)
+    page.get_by_role("button", name="Allow").click()
+    page.wait_for_url(f"{redirect}?*")
+    [answer] = received
+    token = httpx.post(
+        f"{base_url}/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": answer["code"],
+            "redirect_uri": redirect,
+            "client_id": client_id,
+            "code_verifier": verifier,
+        },
+    ).json()["access_token"]
+
+    page.goto("/")
+    page.get_by_role("button", name="Settings").click()
+    dialog = page.get_by_role("dialog", name="Settings")
+    apps = dialog.get_by_role("list", name="Connected apps")
+    expect(apps.get_by_role("listitem")).to_have_count(1)
+    expect(apps.get_by_text("Claude (test)")).to_be_visible()
+    expect(apps.get_by_text("Can read and change your tasks")).to_be_visible()
+    apps.scroll_into_view_if_needed()
+    shot(page, output_dir / "connected-apps.png")
+    assert _violations(page) == []
+    apps.get_by_role("button", name="Disconnect Claude (test)").click()
+    expect(apps.get_by_text("No apps connected.")).to_be_visible()
+
+    refused = httpx.post(
+        f"{base_url}/mcp/",
+        json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+        headers={**MCP_HEADERS, "Authorization": f"Bearer {token}"},
+    )
+    assert refused.status_code == 401

@@ -134,13 +134,16 @@ def test_a_repeating_task_by_keyboard(open_browser: OpenBrowser, unique_email: s
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Enter")
-    dialog = page.get_by_role("dialog", name="Repeat and reminders")
+    dialog = page.get_by_role("dialog", name="Due date, repeat and reminders")
     expect(dialog).to_be_visible()
     expect(dialog.get_by_label("Repeat rule")).to_be_visible()  # "every Monday" is in words
     check_dialog_focus(
         page,
         {
-            "Close repeat and reminders",
+            "Close due date, repeat and reminders",
+            "Due date and time",
+            "Remove due date",
+            "Save due date",
             "How often",
             "Repeat rule",
             "Stop repeating",

@@ -43,7 +43,7 @@ class Account:
 
 
 def schedule_dialog(page: Page) -> Locator:
-    return page.get_by_role("dialog", name="Repeat and reminders")
+    return page.get_by_role("dialog", name="Due date, repeat and reminders")
 
 
 def open_schedule(page: Page, title: str) -> Locator:
@@ -54,7 +54,7 @@ def open_schedule(page: Page, title: str) -> Locator:
     page.keyboard.press("Enter")
     dialog = schedule_dialog(page)
     expect(dialog).to_be_visible()
-    expect(dialog.get_by_label("How often")).to_be_focused()
+    expect(dialog.get_by_label("Due date and time")).to_be_focused()
     return dialog
 
 
@@ -123,12 +123,52 @@ def test_add_see_and_remove_reminders(
     ).to_be_focused()
     expect(row.locator(".pill-reminder")).to_have_text("Reminder Jan 6, 2030 9:00 AM")
 
-    # A task without a due date cannot have a reminder "before it is due".
+    # A task without a due date cannot have a reminder "before it is due" until it gets one.
     dialog = open_schedule(page, "Someday")
-    expect(dialog.get_by_role("radio", name="Before it is due")).to_be_disabled()
+    before = dialog.get_by_role("radio", name="Before it is due")
+    expect(before).to_be_disabled()
     expect(dialog).to_contain_text("No due date.")
-    dialog.get_by_role("button", name="Close repeat and reminders").click()
-    assert account.get(plain_id)["reminders"] == []
+    expect(dialog.get_by_role("button", name="Remove due date")).to_be_hidden()
+    due = dialog.get_by_label("Due date and time")
+    # Bad input: no date, and a date the server refuses; nothing is stored.
+    dialog.get_by_role("button", name="Save due date").click()
+    expect(dialog.get_by_role("alert")).to_have_text(
+        "Choose a date and time, or remove the due date."
+    )
+    due.fill("2300-01-01T09:00")
+    due.press("Enter")
+    expect(dialog.get_by_role("alert")).to_contain_text("2200")
+    expect(due).to_have_attribute("aria-invalid", "true")
+    assert account.get(plain_id)["due_at"] is None
+    due.fill("2030-02-01T10:30")
+    due.press("Enter")
+    expect(dialog.get_by_role("status").first).to_have_text("Saved: due Feb 1, 2030, 10:30 AM.")
+    assert account.get(plain_id)["due_at"] == "2030-02-01T10:30:00Z"
+    expect(before).to_be_enabled()
+    before.check()
+    dialog.get_by_label("How long before").select_option(label="2 hours before")
+    dialog.get_by_role("button", name="Add reminder").click()
+    expect(reminders.locator(".reminder-text")).to_have_text(
+        ["Feb 1, 2030 8:30 AM (2 hours before it is due)"]
+    )
+    # The reminder moves with the due date.
+    due.fill("2030-02-02T10:30")
+    dialog.get_by_role("button", name="Save due date").click()
+    expect(reminders.locator(".reminder-text")).to_have_text(
+        ["Feb 2, 2030 8:30 AM (2 hours before it is due)"]
+    )
+    stored = account.get(plain_id)
+    assert [(r["at"], r["before"]) for r in stored["reminders"]] == [
+        ("2030-02-02T08:30:00Z", "PT2H")
+    ]
+    # Removing the due date cancels the reminder counted back from it.
+    dialog.get_by_role("button", name="Remove due date").click()
+    expect(dialog.get_by_role("status").first).to_have_text("Saved: no due date.")
+    expect(due).to_be_focused()
+    stored = account.get(plain_id)
+    assert stored["due_at"] is None
+    assert [r["status"] for r in stored["reminders"]] == ["cancelled"]
+    dialog.get_by_role("button", name="Close due date, repeat and reminders").click()
 
 
 def test_set_change_and_stop_a_repeat(

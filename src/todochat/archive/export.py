@@ -51,7 +51,9 @@ async def export_account(session: AsyncSession, user: User, now: datetime) -> Ex
 
 async def user_tasks(session: AsyncSession, user: User) -> Sequence[Task]:
     """All of the user's tasks, oldest first, with their reminders."""
-    statement = select(Task).where(Task.user_id == user.id).order_by(Task.id)
+    statement = (
+        select(Task).where(Task.user_id == user.id, Task.deleted_at.is_(None)).order_by(Task.id)
+    )
     return (await session.scalars(statement)).all()
 
 

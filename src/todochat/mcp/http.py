@@ -86,8 +86,8 @@ class BearerAuth:
         scope[SCOPE_PRINCIPAL_KEY] = principal
         if scopes.WRITE not in principal.scopes and scope["method"] == "POST":
             body = await _read_body(receive)
-            tool = _called_tool(body)
-            if tool is not None and tool not in self.read_only_tools:
+            tool = _called_tool(body, self.read_only_tools)
+            if tool is not None:
                 # Step-up (MCP authorization, scope challenge): the client may ask for more.
                 challenge = f'Bearer error="insufficient_scope", {_challenge(issuer)}'
                 message = f"{tool} changes tasks: this connection may only read them ({scopes.WRITE} is needed)."
@@ -162,17 +162,21 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-def _called_tool(body: bytes) -> str | None:
-    """The tool a JSON-RPC tools/call names, if the body is one."""
+def _called_tool(body: bytes, allowed: frozenset[str]) -> str | None:
+    """The first tool a JSON-RPC body calls (tools/call, alone or in a batch) that is not in
+    `allowed`; None if it calls none."""
     try:
-        message = json.loads(body)
+        parsed = json.loads(body)
     except ValueError:
         return None
-    if not isinstance(message, dict) or message.get("method") != "tools/call":
-        return None
-    params = message.get("params")
-    name = params.get("name") if isinstance(params, dict) else None
-    return name if isinstance(name, str) else ""
+    for message in parsed if isinstance(parsed, list) else [parsed]:
+        if not isinstance(message, dict) or message.get("method") != "tools/call":
+            continue
+        params = message.get("params")
+        name = params.get("name") if isinstance(params, dict) else None
+        if not isinstance(name, str) or name not in allowed:
+            return name if isinstance(name, str) else ""
+    return None
 
 
 def mcp_http_app(

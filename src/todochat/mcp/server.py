@@ -110,7 +110,7 @@ async def identify_from_request(session: AsyncSession, ctx: Context) -> Principa
 # ---- result shapes (structured output; also sent as JSON text) ----------------------------
 
 
-ChangeStatus = Literal["created", "completed", "reopened", "updated", "skipped"]
+ChangeStatus = Literal["created", "completed", "reopened", "updated", "skipped", "restored"]
 
 
 class TaskResult(BaseModel):
@@ -449,7 +449,7 @@ def build_mcp(
 
     @server.tool(annotations=ToolAnnotations(title="Delete a task", destructiveHint=True))
     async def delete_task(ctx: Context, task_id: TaskId) -> DeleteResult:
-        """Delete a task permanently."""
+        """Delete a task (restore_task brings it back, with its number, for 30 days)."""
         async with change_by_caller(ctx, "delete_task", {"task_id": task_id}) as (tasks, _, change):
             if change.replayed is not None:
                 return DeleteResult.model_validate(change.replayed)
@@ -539,6 +539,16 @@ def build_mcp(
                 return OccurrenceResult.model_validate(change.replayed)
             task = await tasks.skip_occurrence(task_id)
             return change.done(OccurrenceResult.of(task, "skipped"))
+
+    @server.tool(annotations=ToolAnnotations(title="Restore a deleted task", idempotentHint=True))
+    async def restore_task(ctx: Context, task_id: TaskId) -> TaskResult:
+        """Bring back a task deleted in the last 30 days, as it was and with the same number. Use to undo a delete."""
+        arguments = {"task_id": task_id}
+        async with change_by_caller(ctx, "restore_task", arguments) as (tasks, _, change):
+            if change.replayed is not None:
+                return TaskResult.model_validate(change.replayed)
+            task = await tasks.restore_task(task_id)
+            return change.done(TaskResult.of(task, "restored"))
 
     @server.resource(
         TASKS_URI_TEMPLATE,

@@ -143,6 +143,7 @@ class CalendarFeedRepository:
             select(Task)
             .where(
                 Task.user_id == self.user_id,
+                Task.deleted_at.is_(None),
                 Task.due_at.is_not(None),
                 or_(Task.completed.is_(False), Task.completed_at >= recent),
             )

@@ -28,6 +28,8 @@ from todochat.db.base import Base, Timestamped
 
 PRIORITIES = ("low", "medium", "high")
 REMINDER_STATUSES = ("pending", "sent", "cancelled")
+# How long a deleted task stays restorable before it is purged for good.
+TOMBSTONE_DAYS = 30
 
 
 class Task(Timestamped, Base):
@@ -68,6 +70,9 @@ class Task(Timestamped, Base):
     recurrence_rule: Mapped[str | None] = mapped_column(Text)
     recurrence_text: Mapped[str | None] = mapped_column(Text)
     recurrence_from_completion: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # Set when the user deletes the task: hidden everywhere, restorable (undo) with its number,
+    # purged TOMBSTONE_DAYS later (see TaskRepository.delete_task).
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     @property
     def recurrence(self) -> dict[str, object] | None:

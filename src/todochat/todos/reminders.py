@@ -190,7 +190,12 @@ async def fire_reminder(
     One statement: of two workers running the same job, exactly one gets the row. A reminder
     of a task completed meanwhile is cancelled instead.
     """
-    completed = select(Task.completed).where(Task.id == Reminder.task_id).scalar_subquery()
+    # A reminder of a task completed or deleted meanwhile is cancelled instead of sent.
+    completed = (
+        select(Task.completed | Task.deleted_at.is_not(None))
+        .where(Task.id == Reminder.task_id)
+        .scalar_subquery()
+    )
     claimed = (
         await session.execute(
             update(Reminder)
@@ -247,6 +252,7 @@ async def unseen_reminders(
             Reminder.user_id == user_id,
             Reminder.status == "sent",
             Reminder.seen_at.is_(None),
+            Task.deleted_at.is_(None),
         )
         .order_by(Reminder.sent_at)
         .limit(limit)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from todochat.accounts.models import User
 from todochat.errors import AccountGone
-from todochat.todos.models import Task, TaskCompletion
+from todochat.todos.models import TOMBSTONE_DAYS, Task, TaskCompletion
 from todochat.todos.schemas import SortKey, TaskFilter
 
 _TASK = cast(Table, Task.__table__)
@@ -90,7 +90,9 @@ class TaskRepository:
 
     async def get_task(self, number: int) -> Task | None:
         """The user's task with this number, or None."""
-        statement = select(Task).where(Task.user_id == self.user_id, Task.number == number)
+        statement = select(Task).where(
+            Task.user_id == self.user_id, Task.number == number, Task.deleted_at.is_(None)
+        )
         return (await self.session.scalars(statement)).one_or_none()
 
     async def add_task(self, values: dict[str, Any]) -> Task:
@@ -106,7 +108,7 @@ class TaskRepository:
         """Apply changes in one statement and return the task, or None if not the user's."""
         statement = (
             update(Task)
-            .where(Task.user_id == self.user_id, Task.number == number)
+            .where(Task.user_id == self.user_id, Task.number == number, Task.deleted_at.is_(None))
             .values(updated_at=func.now(), **values)
             .returning(Task)
             .execution_options(synchronize_session=False, populate_existing=True)
@@ -120,6 +122,7 @@ class TaskRepository:
             .where(
                 Task.user_id == self.user_id,
                 Task.number == number,
+                Task.deleted_at.is_(None),
                 or_(Task.recurrence_rule.is_(None), Task.completed),
             )
             # Completing a task already done keeps when it was done.
@@ -144,6 +147,7 @@ class TaskRepository:
             .where(
                 _TASK.c.id == task.id,
                 _TASK.c.user_id == self.user_id,
+                _TASK.c.deleted_at.is_(None),
                 _TASK.c.completed.is_(False),
                 _TASK.c.due_at.is_not_distinct_from(task.due_at),
                 _TASK.c.recurrence_rule == task.recurrence_rule,
@@ -185,6 +189,7 @@ class TaskRepository:
             .where(
                 Task.user_id == self.user_id,
                 Task.number == number,
+                Task.deleted_at.is_(None),
                 or_(Task.recurrence_rule.is_(None), Task.completed),
             )
             .values(
@@ -199,10 +204,33 @@ class TaskRepository:
         return (await self.session.scalars(statement)).one_or_none()
 
     async def delete_task(self, number: int) -> Task | None:
-        """Delete the task and return what it was, or None if not the user's."""
+        """Delete the task (hide it, restorable for TOMBSTONE_DAYS) and return what it was, or
+        None if not the user's or already deleted. The user's tombstones older than that are
+        purged here, so no background job is needed for them."""
+        await self.session.execute(
+            delete(Task).where(
+                Task.user_id == self.user_id,
+                Task.deleted_at < func.now() - timedelta(days=TOMBSTONE_DAYS),
+            )
+        )
         statement = (
-            delete(Task)
-            .where(Task.user_id == self.user_id, Task.number == number)
+            update(Task)
+            .where(Task.user_id == self.user_id, Task.number == number, Task.deleted_at.is_(None))
+            .values(deleted_at=func.now(), updated_at=func.now())
+            .returning(Task)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+        return (await self.session.scalars(statement)).one_or_none()
+
+    async def restore_task(self, number: int) -> Task | None:
+        """Bring a deleted task back as it was (same number), or None if the user has no
+        deleted task with that number."""
+        statement = (
+            update(Task)
+            .where(
+                Task.user_id == self.user_id, Task.number == number, Task.deleted_at.is_not(None)
+            )
+            .values(deleted_at=None, updated_at=func.now())
             .returning(Task)
             .execution_options(synchronize_session=False, populate_existing=True)
         )
@@ -236,7 +264,7 @@ class TaskRepository:
         statement = (
             select(TaskCompletion)
             .join(Task, Task.id == TaskCompletion.task_id)
-            .where(TaskCompletion.user_id == self.user_id)
+            .where(TaskCompletion.user_id == self.user_id, Task.deleted_at.is_(None))
             .order_by(TaskCompletion.completed_at.desc(), TaskCompletion.id.desc())
             .limit(filters.limit)
         )
@@ -246,7 +274,7 @@ class TaskRepository:
     def _filtered(
         self, filters: TaskFilter, due_window: tuple[datetime | None, datetime | None]
     ) -> Select[Task]:
-        statement = select(Task).where(Task.user_id == self.user_id)
+        statement = select(Task).where(Task.user_id == self.user_id, Task.deleted_at.is_(None))
         if filters.status != "all":
             statement = statement.where(Task.completed.is_(filters.status == "completed"))
         statement = self._matching(statement, filters)

@@ -146,10 +146,26 @@ class TaskService:
         return task
 
     async def delete_task(self, task_id: int) -> Task:
-        """Delete the task; returns what was deleted."""
+        """Delete the task (restorable with restore_task for a while: see TOMBSTONE_DAYS) and
+        cancel the reminders it had coming; returns what was deleted."""
         task = await self.repo.delete_task(task_id)
         if task is None:
             raise TaskNotFound(task_id)
+        if task.reminders:
+            await self.reminders.cancel_pending(task)
+            await self.session.refresh(task, ["reminders"])
+        return task
+
+    async def restore_task(self, task_id: int) -> Task:
+        """Undo a delete: the task comes back with its number, and a task not done gets its
+        reminders that are still ahead re-armed. TaskNotFound if the user has no deleted task
+        with that number."""
+        task = await self.repo.restore_task(task_id)
+        if task is None:
+            raise TaskNotFound(task_id)
+        if task.reminders and not task.completed:
+            await self.reminders.restore_cancelled(task)
+            await self.session.refresh(task, ["reminders"])
         return task
 
     async def _reminders_follow(self, task: Task, changes: dict[str, Any]) -> bool:

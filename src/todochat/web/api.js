@@ -229,6 +229,11 @@ export class Api {
     return this.request("DELETE", this.userPath(`/tasks/${taskId}`));
   }
 
+  /** Undo a delete: the task comes back with its number. */
+  restoreTask(taskId) {
+    return this.request("POST", this.userPath(`/tasks/${taskId}/restore`));
+  }
+
   // --- conversations ----------------------------------------------------------------------
 
   /** Most recent first; `q` keeps those whose title or messages contain it. */

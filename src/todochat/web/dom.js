@@ -48,17 +48,66 @@ export function icon(name, className = "") {
   return svg;
 }
 
-/** Show a short, polite notice at the bottom of the screen. */
-export function toast(message, { kind = "info", timeout = 3500 } = {}) {
+/**
+ * Show a short, polite notice at the bottom of the screen (the host is a live region, so it is
+ * announced). With `action` ({label, run}) it carries a button and stays longer (10 s), and not
+ * while the pointer or the keyboard focus is on it; Ctrl+Z (outside text fields) runs the
+ * newest such action. Returns a function that dismisses the toast.
+ */
+export function toast(message, { kind = "info", timeout, action } = {}) {
   const host = document.getElementById("toasts");
-  if (!host) return;
-  const el = h("div", { class: `toast toast-${kind}` }, message);
-  host.append(el);
-  setTimeout(() => {
+  if (!host) return () => {};
+  const el = h("div", { class: `toast toast-${kind}${action ? " toast-action" : ""}` }, h("span", {}, message));
+  let timer = null;
+  let gone = false;
+  const dismiss = () => {
+    if (gone) return;
+    gone = true;
+    clearTimeout(timer);
+    if (lastAction && lastAction.el === el) lastAction = null;
+    // Its button goes at once: an undo cannot run twice, nor be found while the toast fades.
+    el.querySelector(".toast-btn")?.remove();
     el.classList.add("leaving");
     setTimeout(() => el.remove(), 250);
-  }, timeout);
+  };
+  const wait = timeout ?? (action ? 10000 : 3500);
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (el.matches(":hover, :focus-within")) arm();
+      else dismiss();
+    }, wait);
+  };
+  if (action) {
+    const run = () => {
+      if (gone) return;
+      // Focus would be lost with the toast: it goes back where it was, or to the list.
+      dismiss();
+      action.run();
+    };
+    el.append(h("button", {
+      type: "button", class: "toast-btn", "data-role": "toast-action",
+      title: `${action.label} (Ctrl+Z)`, onclick: run,
+    }, action.label));
+    lastAction = { el, run };
+  }
+  host.append(el);
+  arm();
+  return dismiss;
 }
+
+let lastAction = null;
+
+document.addEventListener("keydown", (event) => {
+  if (!lastAction || event.key.toLowerCase() !== "z" || !(event.ctrlKey || event.metaKey)) return;
+  if (event.shiftKey || event.altKey) return;
+  const target = event.target;
+  if (target instanceof Element && target.closest("input, textarea, select, [contenteditable]")) {
+    if (!(target instanceof HTMLInputElement && target.type === "checkbox")) return;
+  }
+  event.preventDefault();
+  lastAction.run();
+});
 
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
 

@@ -69,6 +69,11 @@ export class ScheduleDialog {
     this.dialog = document.getElementById("schedule-dialog");
     this.taskLine = document.getElementById("schedule-task");
     this.dueLine = document.getElementById("schedule-due");
+    this.dueForm = document.getElementById("due-form");
+    this.dueAt = document.getElementById("due-at");
+    this.clearDue = document.getElementById("clear-due");
+    this.dueError = document.getElementById("due-error");
+    this.dueStatus = document.getElementById("due-status");
     this.repeatForm = document.getElementById("repeat-form");
     this.repeatNow = document.getElementById("repeat-now");
     this.preset = document.getElementById("repeat-preset");
@@ -104,6 +109,11 @@ export class ScheduleDialog {
       this.saveRepeat(this.preset.value === "custom" ? this.rule.value.trim() : this.preset.value);
     });
     this.stopRepeat.addEventListener("click", () => this.saveRepeat("", true));
+    this.dueForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.saveDue(this.dueAt.value);
+    });
+    this.clearDue.addEventListener("click", () => this.saveDue(null));
     this.kind.addEventListener("change", () => this.showKind());
     this.reminderForm.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -115,12 +125,13 @@ export class ScheduleDialog {
     return this.dialog.open;
   }
 
-  /** Open for one task, focus on the repeat choice. */
+  /** Open for one task, focus on its due date. */
   open(task) {
     this.task = task;
-    for (const el of [this.repeatError, this.reminderError]) showMessage(el, "");
-    for (const el of [this.repeatStatus, this.reminderStatus]) el.textContent = "";
-    for (const el of [this.rule, this.at]) el.removeAttribute("aria-invalid");
+    for (const el of [this.dueError, this.repeatError, this.reminderError]) showMessage(el, "");
+    for (const el of [this.dueStatus, this.repeatStatus, this.reminderStatus]) el.textContent = "";
+    for (const el of [this.dueAt, this.rule, this.at]) el.removeAttribute("aria-invalid");
+    this.dueAt.value = task.due_at ? localInputValue(new Date(task.due_at)) : "";
     const text = task.recurrence ? task.recurrence.text : "";
     if (!text) this.preset.value = "";
     else if (PRESETS.has(text)) this.preset.value = text;
@@ -131,7 +142,7 @@ export class ScheduleDialog {
     this.at.value = localInputValue(new Date(Date.now() + 3600 * 1000));
     this.render();
     this.dialog.showModal();
-    this.preset.focus();
+    this.dueAt.focus();
   }
 
   onClose() {
@@ -146,6 +157,7 @@ export class ScheduleDialog {
     this.dueLine.textContent = task.due_at
       ? `${task.recurrence ? "Next due" : "Due"} ${fullDate(task.due_at)}`
       : "No due date.";
+    this.clearDue.hidden = !task.due_at;
     this.repeatNow.textContent = task.recurrence
       ? `Repeats ${task.recurrence.text}.`
       : "Does not repeat.";
@@ -210,6 +222,31 @@ export class ScheduleDialog {
       this.busy = false;
       form.removeAttribute("aria-busy");
     }
+  }
+
+  /** Set the due date (a datetime-local value, read in the account's zone) or remove it (null). */
+  async saveDue(value) {
+    if (this.busy) return;
+    showMessage(this.dueError, "");
+    this.dueStatus.textContent = "";
+    this.dueAt.removeAttribute("aria-invalid");
+    if (value === "") {
+      this.dueAt.setAttribute("aria-invalid", "true");
+      showMessage(this.dueError, "Choose a date and time, or remove the due date.");
+      this.dueAt.focus();
+      return;
+    }
+    const err = await this.save({ due_at: value }, this.dueForm);
+    if (!err) {
+      this.dueStatus.textContent = this.task.due_at ? `Saved: due ${fullDate(this.task.due_at)}.` : "Saved: no due date.";
+      this.dueAt.value = this.task.due_at ? localInputValue(new Date(this.task.due_at)) : "";
+      if (value === null) this.dueAt.focus(); // the Remove button is gone
+      return;
+    }
+    if (err.status === 401) return;
+    showMessage(this.dueError, err.detail.replace(/^due_at:\s*/, ""));
+    this.dueAt.setAttribute("aria-invalid", "true");
+    this.dueAt.focus();
   }
 
   /** Set the rule from the form (`text` as chosen), or stop repeating (`stop`). */

@@ -1,6 +1,7 @@
 // Account settings: name and time zone (PATCH /api/auth/me), password (POST /api/auth/password).
 // A native <dialog>: modal, focus kept inside, Escape closes, focus returns to the opener.
 
+import { ConnectedApps } from "./connected-apps.js";
 import { browserTimeZone, h, toast } from "./dom.js";
 
 const MIN_PASSWORD = 8;
@@ -73,6 +74,11 @@ export class SettingsDialog {
     this.dataStatus = document.getElementById("data-status");
     this.importForm = document.getElementById("import-form");
     this.importFile = document.getElementById("import-file");
+    this.apps = new ConnectedApps(
+      api,
+      document.getElementById("connected-apps"),
+      document.getElementById("apps-error"),
+    );
     this.deleteForm = document.getElementById("delete-account-form");
     this.deletePassword = document.getElementById("delete-account-password");
     this.deleteError = document.getElementById("delete-account-error");
@@ -127,6 +133,7 @@ export class SettingsDialog {
     this.deletePassword.value = "";
     this.dialog.showModal();
     this.name.focus();
+    this.apps.refresh();
   }
 
   onClose() {

@@ -105,6 +105,11 @@ export class TasksPanel {
     this.count.textContent = this.total ? String(this.total) : "";
     this.updateBadge();
     this.restoreFocus(focused);
+    if (this.focusWanted !== undefined) {
+      const box = this.itemFor(this.focusWanted)?.querySelector("[data-role=check]");
+      this.focusWanted = undefined;
+      if (box) box.focus();
+    }
   }
 
   beginEdit() {
@@ -256,7 +261,9 @@ export class TasksPanel {
         // A repeating task moved to its next occurrence instead of being done.
         toast(`Completed “${updated.title}” · next ${dueLabel(updated.due_at).text}`);
       } else {
-        toast(updated.completed ? `Completed “${updated.title}”` : `Reopened “${updated.title}”`);
+        toast(updated.completed ? `Completed “${updated.title}”` : `Reopened “${updated.title}”`, {
+          action: { label: "Undo", run: () => this.undoToggle(updated) },
+        });
       }
       this.replaceTask(updated);
     } catch (err) {
@@ -294,7 +301,7 @@ export class TasksPanel {
     this.beginEdit();
     try {
       await this.api.deleteTask(task.id);
-      toast(`Deleted “${task.title}”`);
+      toast(`Deleted “${task.title}”`, { action: { label: "Undo", run: () => this.restore(task) } });
       this.tasks = this.tasks.filter((other) => other.id !== task.id);
       this.total = Math.max(0, this.total - 1);
       this.render();
@@ -308,6 +315,45 @@ export class TasksPanel {
     } finally {
       this.endEdit();
     }
+  }
+
+  /** Undo a tick or untick: set the task back to how it was (a set, not a second toggle, so
+   * a double undo or a change made elsewhere meanwhile does not flip it again). */
+  async undoToggle(task) {
+    this.beginEdit();
+    try {
+      const updated = await this.api.updateTask(task.id, { completed: !task.completed });
+      toast(updated.completed ? `Completed “${updated.title}” again` : `Reopened “${updated.title}”`);
+      this.refreshQueued = true;
+      this.focusAfterUndo(task.id);
+    } catch (err) {
+      if (err.status !== 401) toast(`Couldn't undo: ${err.detail}`, { kind: "error" });
+      this.refreshQueued = true;
+    } finally {
+      this.endEdit();
+    }
+  }
+
+  /** Undo a delete: the task comes back with its number, reminders and history. */
+  async restore(task) {
+    this.beginEdit();
+    try {
+      const restored = await this.api.restoreTask(task.id);
+      toast(`Restored “${restored.title}” (#${restored.id})`);
+      this.focusAfterUndo(task.id);
+    } catch (err) {
+      if (err.status !== 401) toast(`Couldn't undo: ${err.detail}`, { kind: "error" });
+    } finally {
+      this.refreshQueued = true;
+      this.endEdit();
+    }
+  }
+
+  /** After an undo's refresh, put the keyboard focus on that task's checkbox. */
+  focusAfterUndo(taskId) {
+    const active = document.activeElement;
+    if (active && active !== document.body && !active.closest("#toasts")) return;
+    this.focusWanted = taskId;
   }
 
   /** Edit the title in place. */

@@ -311,11 +311,13 @@ def _undo_calls(convo: Conversation) -> list[ToolCall] | None:
             elif step.name == "complete_task":
                 again = result.get("status") == "reopened"
                 calls.append(ToolCall("complete_task", {"task_id": task_id, "completed": again}))
+            elif step.name == "delete_task":
+                # The same task comes back: its number, reminders and history with it.
+                calls.append(ToolCall("restore_task", {"task_id": task_id}))
+            elif step.name == "restore_task":
+                calls.append(ToolCall("delete_task", {"task_id": task_id}))
             elif old is None or step.name == "skip_occurrence":
                 return None  # how it was before is not known
-            elif step.name == "delete_task":
-                fields = ["title", "description", "priority", "tags", "due"]
-                calls.append(ToolCall("add_task", _restore_arguments(old, fields)))
             else:
                 fields = [k for k in step.arguments if k != "task_id"]
                 arguments = _restore_arguments(old, fields)

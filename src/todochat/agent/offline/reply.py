@@ -250,6 +250,8 @@ def confirm(step: ToolStep, zone: tzinfo) -> str:
         return f"Skipped this one — #{ident} {title} is next due {following or 'later'}."
     if step.name == "delete_task":
         return f"Deleted #{ident} {title}."
+    if step.name == "restore_task":
+        return f"Restored #{ident} {title}."
     if step.name == "update_task":
         changes = {k: v for k, v in step.arguments.items() if k != "task_id"}
         return f"Updated #{ident} {title}: {_change_words(changes, task, zone)}."
@@ -268,6 +270,7 @@ def failure(step: ToolStep) -> str:
         "add_task": "add that task",
         "complete_task": f"update task #{ident}",
         "delete_task": f"delete task #{ident}",
+        "restore_task": f"restore task #{ident}",
         "update_task": f"update task #{ident}",
     }.get(step.name, "do that")
     return f"I couldn't {verb}: {error}" if error else f"I couldn't {verb}."

@@ -120,3 +120,11 @@ async def delete_task(task_id: int, tasks: Tasks) -> Response:
     """Delete a task."""
     await tasks.delete_task(task_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{task_id}/restore", response_model=TaskRead)
+async def restore_task(task_id: int, tasks: Tasks) -> Task:
+    """Undo a delete: the deleted task comes back as it was, with its number and its reminders
+    still ahead (for 30 days after the delete; 404 if there is no deleted task with that
+    number)."""
+    return await tasks.restore_task(task_id)
