@@ -97,12 +97,15 @@ async def test_the_task_tools_exist(sessionmaker: async_sessionmaker[AsyncSessio
     names = [tool["name"] for tool in await listed_tools(sessionmaker)]
     assert names == [
         "add_task",
+        "add_tasks",
         "complete_task",
+        "complete_tasks",
         "delete_task",
         "list_tasks",
         "restore_task",
         "skip_occurrence",
         "update_task",
+        "update_tasks",
     ]
 
 

@@ -11,13 +11,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.web.conftest import Browsing
+from tests.web.test_consent import _authorize_url
 from tests.web.test_schedule import Account
-from tests.web.test_ui import conversations, send, shot, sign_up, tasks_panel
+from tests.web.test_ui import PASSWORD, conversations, send, sign_up, tasks_panel
 
 pytestmark = pytest.mark.slow
 
@@ -25,6 +27,11 @@ OpenBrowser = Callable[..., Browsing]
 
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE = Axe()
+
+
+def shot(page: Page, path: Path) -> None:
+    """A settled screenshot in CSS pixels (a phone's is 390 px wide), small enough for the README."""
+    page.screenshot(path=path, animations="disabled", scale="css")
 
 
 class Audit:
@@ -137,6 +144,12 @@ def test_every_desktop_screen_has_no_violations(
     expect(page.locator("#toasts")).to_contain_text("Conversation deleted")
     audit(page, "toast")
 
+    # Deleting a task: the toast offers Undo.
+    tasks_panel(page).get_by_role("button", name="Delete “Buy milk”").click()
+    toast = page.locator("#toasts").get_by_role("button", name="Undo")
+    expect(toast).to_be_visible()
+    audit(page, "undo toast")
+
     audit.check()
 
 
@@ -179,4 +192,31 @@ def test_every_phone_screen_has_no_violations(
     audit(page, "phone due date dialog")
     page.keyboard.press("Escape")
 
+    audit.check()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_consent_page_has_no_violations(
+    open_browser: OpenBrowser, base_url: str, unique_email: str, scheme: str
+) -> None:
+    signed_up = httpx.post(
+        f"{base_url}/api/auth/signup", json={"email": unique_email, "password": PASSWORD}
+    )
+    assert signed_up.status_code == 201, signed_up.text
+    # Nothing listens at the redirect: the page is checked before Allow or Deny is pressed.
+    url, _, _ = _authorize_url(base_url, "http://127.0.0.1:9/callback", "a11y")
+    audit = Audit(scheme)
+    page = open_browser(color_scheme=scheme).page
+    page.goto(url)
+    expect(page.get_by_role("heading", name="Sign in to connect an app")).to_be_visible()
+    audit(page, "consent sign in")
+    page.get_by_label("Email").fill(unique_email)
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit(page, "consent sign in refused")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Allow")).to_be_visible()
+    audit(page, "consent")
     audit.check()

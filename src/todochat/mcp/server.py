@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal, Self, TypeVar, cast
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError, UnexpectedToolError
 from mcp.types import ToolAnnotations
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from todochat import __version__
@@ -240,6 +240,103 @@ def _reminder_specs(reminders: list[ReminderArg]) -> list[ReminderSpec]:
     return specs
 
 
+# ---- batch tools ---------------------------------------------------------------------------
+
+# At most this many items in one batch call: one transaction, kept short.
+MAX_BATCH = 50
+
+
+class NewTask(BaseModel):
+    """One task to add: the arguments add_task takes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: TitleArg
+    description: DescriptionArg = None
+    priority: PriorityArg = None
+    tags: TagsArg = None
+    due: DueArg = None
+    reminders: RemindersArg = None
+    recurrence: RecurrenceArg = None
+
+
+class TaskChange(BaseModel):
+    """One task to change: the arguments update_task takes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: TaskId
+    title: Annotated[str | None, Field(description="New title.")] = None
+    description: DescriptionArg = None
+    priority: PriorityArg = None
+    tags: Annotated[
+        list[str] | None,
+        Field(description="The complete new list of tags (replaces the old ones)."),
+    ] = None
+    due: Annotated[
+        str | None,
+        Field(description="New due date; an empty string removes it."),
+    ] = None
+    reminders: Annotated[
+        list[ReminderArg] | None,
+        Field(description="The task's new reminders (replace the pending ones; [] removes them)."),
+    ] = None
+    recurrence: Annotated[
+        str | None,
+        Field(description="New repeat rule; an empty string stops it repeating."),
+    ] = None
+
+
+class BatchResult(BaseModel):
+    """What add_tasks and update_tasks return: one result per item, in the order given."""
+
+    results: list[TaskResult]
+
+
+class OccurrenceBatchResult(BaseModel):
+    """What complete_tasks returns: one result per task id, in the order given."""
+
+    results: list[OccurrenceResult]
+
+
+def _batch_item_error(name: str, index: int, message: str) -> ToolError:
+    """A failed batch item: nothing in the batch was applied, and the message says which item."""
+    return ToolError(f"{name}[{index}]: {message} Nothing in the batch was changed.")
+
+
+def _no_repeats(name: str, task_ids: list[int]) -> None:
+    """Each task at most once in a batch: a repeating task completed twice would move on twice."""
+    seen: set[int] = set()
+    for index, task_id in enumerate(task_ids):
+        if task_id in seen:
+            raise _batch_item_error(name, index, f"Task {task_id} is already in this batch.")
+        seen.add(task_id)
+
+
+def _range_bound(name: str, text: str | None, time_zone: str) -> datetime | None:
+    """One end of a date range, read like a due date; an error names the argument."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return parse_due(text, time_zone)
+    except TodochatError as error:
+        raise ToolError(f"{name}: {error.message.removeprefix('due: ')}") from error
+
+
+def _date_range(
+    after_name: str, after: str | None, before_name: str, before: str | None, time_zone: str
+) -> tuple[datetime | None, datetime | None]:
+    """[after, before) as moments; an empty or reversed range is an error naming both."""
+    start = _range_bound(after_name, after, time_zone)
+    end = _range_bound(before_name, before, time_zone)
+    if start is not None and end is not None and start >= end:
+        raise ToolError(
+            f"{after_name} ({start.isoformat()}) must be earlier than {before_name} "
+            f"({end.isoformat()})."
+        )
+    return start, end
+
+
 class _TaskMCPServer(MCPServer):
     """MCPServer whose argument-validation errors read as one plain sentence."""
 
@@ -375,17 +472,67 @@ def build_mcp(
         ):
             if change.replayed is not None:
                 return TaskResult.model_validate(change.replayed)
-            data = TaskCreate(
+            item = NewTask(
                 title=title,
-                description=description or "",
-                priority=priority or "medium",
-                tags=tags or [],
-                due_at=due_at(due, principal),
-                reminders=_reminder_specs(reminders or []),
-                recurrence=recurrence or None,
+                description=description,
+                priority=priority,
+                tags=tags,
+                due=due,
+                reminders=reminders,
+                recurrence=recurrence,
             )
-            task = await tasks.create_task(data)
-            return change.done(TaskResult.of(task, "created"))
+            return change.done(await create_one(tasks, principal, item))
+
+    async def create_one(tasks: TaskService, principal: Principal, item: NewTask) -> TaskResult:
+        """Add one task (add_task, and each item of add_tasks)."""
+        data = TaskCreate(
+            title=item.title,
+            description=item.description or "",
+            priority=item.priority or "medium",
+            tags=item.tags or [],
+            due_at=due_at(item.due, principal),
+            reminders=_reminder_specs(item.reminders or []),
+            recurrence=item.recurrence or None,
+        )
+        task = await tasks.create_task(data)
+        return TaskResult.of(task, "created")
+
+    async def update_one(tasks: TaskService, principal: Principal, item: TaskChange) -> TaskResult:
+        """Change one task (update_task, and each item of update_tasks)."""
+        changes: dict[str, Any] = {}
+        for name in ("title", "description", "priority", "tags"):
+            value = getattr(item, name)
+            if value is not None:
+                changes[name] = value
+        if item.due is not None:
+            changes["due_at"] = due_at(item.due, principal)
+        if item.reminders is not None:
+            changes["reminders"] = _reminder_specs(item.reminders)
+        if item.recurrence is not None:
+            changes["recurrence"] = item.recurrence
+        if not changes:
+            raise ToolError(
+                "Nothing to change: give a title, description, priority, tags, due, reminders or recurrence."
+            )
+        task = await tasks.update_task(item.task_id, TaskUpdate(**changes))
+        return TaskResult.of(task, "updated")
+
+    async def each_item(
+        name: str, count: int, apply: Callable[[int], Awaitable[_Result]]
+    ) -> list[_Result]:
+        """Apply every item in turn; the first failure names its index (the caller's
+        transaction then rolls back everything)."""
+        results = []
+        for index in range(count):
+            try:
+                results.append(await apply(index))
+            except ToolError as error:
+                raise _batch_item_error(name, index, str(error)) from error
+            except TodochatError as error:
+                raise _batch_item_error(name, index, error.message) from error
+            except ValidationError as error:
+                raise _batch_item_error(name, index, _describe(error, prefix="")) from error
+        return results
 
     @server.tool(annotations=ToolAnnotations(title="List tasks", readOnlyHint=True))
     async def list_tasks(
@@ -410,9 +557,36 @@ def build_mcp(
         limit: Annotated[
             int, Field(ge=1, le=100, description="At most this many tasks (1-100).")
         ] = 50,
+        due_after: Annotated[
+            str | None,
+            Field(
+                description="Only tasks due at or after this moment: ISO 8601 ('2026-12-01') or "
+                "words in the user's time zone ('today 00:00', 'monday')."
+            ),
+        ] = None,
+        due_before: Annotated[
+            str | None,
+            Field(description="Only tasks due before this moment (ISO 8601 or words)."),
+        ] = None,
+        completed_after: Annotated[
+            str | None,
+            Field(
+                description="Only tasks completed at or after this moment (ISO 8601 or words), "
+                "e.g. for 'what did I finish this week'."
+            ),
+        ] = None,
+        completed_before: Annotated[
+            str | None,
+            Field(description="Only tasks completed before this moment (ISO 8601 or words)."),
+        ] = None,
     ) -> TaskList:
         """List the user's tasks, optionally filtered. Use to show tasks, answer "what's pending?" or "what have I completed?", or find a task's id by name. With status=completed, `completions` also lists the done occurrences of repeating tasks."""
-        async with tasks_of_caller(ctx) as (tasks, _):
+        async with tasks_of_caller(ctx) as (tasks, principal):
+            zone = principal.time_zone
+            due_range = _date_range("due_after", due_after, "due_before", due_before, zone)
+            completed_range = _date_range(
+                "completed_after", completed_after, "completed_before", completed_before, zone
+            )
             filters = TaskFilter(
                 status=status,
                 q=query or None,
@@ -422,8 +596,10 @@ def build_mcp(
                 sort=sort,
                 limit=limit,
             )
-            items, total = await tasks.list_tasks(filters)
-            completions = await tasks.list_completions(filters)
+            items, total = await tasks.list_tasks(
+                filters, due_range=due_range, completed_range=completed_range
+            )
+            completions = await tasks.list_completions(filters, completed_range=completed_range)
             return TaskList(
                 tasks=[TaskRead.model_validate(task) for task in items],
                 total=total,
@@ -508,27 +684,17 @@ def build_mcp(
         ) as (tasks, principal, change):
             if change.replayed is not None:
                 return TaskResult.model_validate(change.replayed)
-            changes: dict[str, Any] = {}
-            for field, value in (
-                ("title", title),
-                ("description", description),
-                ("priority", priority),
-                ("tags", tags),
-            ):
-                if value is not None:
-                    changes[field] = value
-            if due is not None:
-                changes["due_at"] = due_at(due, principal)
-            if reminders is not None:
-                changes["reminders"] = _reminder_specs(reminders)
-            if recurrence is not None:
-                changes["recurrence"] = recurrence
-            if not changes:
-                raise ToolError(
-                    "Nothing to change: give a title, description, priority, tags, due, reminders or recurrence."
-                )
-            task = await tasks.update_task(task_id, TaskUpdate(**changes))
-            return change.done(TaskResult.of(task, "updated"))
+            item = TaskChange(
+                task_id=task_id,
+                title=title,
+                description=description,
+                priority=priority,
+                tags=tags,
+                due=due,
+                reminders=reminders,
+                recurrence=recurrence,
+            )
+            return change.done(await update_one(tasks, principal, item))
 
     @server.tool(annotations=ToolAnnotations(title="Skip an occurrence", idempotentHint=False))
     async def skip_occurrence(ctx: Context, task_id: TaskId) -> OccurrenceResult:
@@ -539,6 +705,94 @@ def build_mcp(
                 return OccurrenceResult.model_validate(change.replayed)
             task = await tasks.skip_occurrence(task_id)
             return change.done(OccurrenceResult.of(task, "skipped"))
+
+    @server.tool(annotations=ToolAnnotations(title="Add several tasks", destructiveHint=False))
+    async def add_tasks(
+        ctx: Context,
+        tasks: Annotated[
+            list[NewTask],
+            Field(
+                min_length=1,
+                max_length=MAX_BATCH,
+                description=f"The tasks to add (1-{MAX_BATCH}), each with the arguments of "
+                "add_task, e.g. [{'title': 'Buy milk'}, {'title': 'Call mom', 'due': 'tomorrow'}].",
+            ),
+        ],
+    ) -> BatchResult:
+        """Add several tasks at once. All or nothing: if one item is invalid, none is added and the error names its index (tasks[i])."""
+        items = tasks
+        arguments = {"tasks": [item.model_dump(mode="json", exclude_none=True) for item in items]}
+        async with change_by_caller(ctx, "add_tasks", arguments, several_writes=True) as (
+            service,
+            principal,
+            change,
+        ):
+            if change.replayed is not None:
+                return BatchResult.model_validate(change.replayed)
+            results = await each_item(
+                "tasks", len(items), lambda i: create_one(service, principal, items[i])
+            )
+            return change.done(BatchResult(results=results))
+
+    @server.tool(annotations=ToolAnnotations(title="Complete several tasks", idempotentHint=True))
+    async def complete_tasks(
+        ctx: Context,
+        task_ids: Annotated[
+            list[TaskId],
+            Field(
+                min_length=1,
+                max_length=MAX_BATCH,
+                description=f"The numbers of the tasks to mark done (1-{MAX_BATCH}, each once).",
+            ),
+        ],
+    ) -> OccurrenceBatchResult:
+        """Mark several tasks as done at once. All or nothing: if one id is unknown, none is completed and the error names its index (task_ids[i]). Repeating tasks move to their next occurrence (next_due)."""
+        _no_repeats("task_ids", task_ids)
+        arguments = {"task_ids": list(task_ids)}
+        async with change_by_caller(ctx, "complete_tasks", arguments, several_writes=True) as (
+            service,
+            _,
+            change,
+        ):
+            if change.replayed is not None:
+                return OccurrenceBatchResult.model_validate(change.replayed)
+
+            async def complete(index: int) -> OccurrenceResult:
+                task = await service.set_completed(task_ids[index], True)
+                return OccurrenceResult.of(task, "completed")
+
+            results = await each_item("task_ids", len(task_ids), complete)
+            return change.done(OccurrenceBatchResult(results=results))
+
+    @server.tool(annotations=ToolAnnotations(title="Update several tasks", idempotentHint=True))
+    async def update_tasks(
+        ctx: Context,
+        updates: Annotated[
+            list[TaskChange],
+            Field(
+                min_length=1,
+                max_length=MAX_BATCH,
+                description=f"The changes (1-{MAX_BATCH}, each task once), each with the "
+                "arguments of update_task, e.g. [{'task_id': 3, 'priority': 'high'}].",
+            ),
+        ],
+    ) -> BatchResult:
+        """Change several tasks at once; in each, only the fields given change. All or nothing: if one item is invalid, none is changed and the error names its index (updates[i])."""
+        _no_repeats("updates", [item.task_id for item in updates])
+        arguments = {
+            "updates": [item.model_dump(mode="json", exclude_none=True) for item in updates]
+        }
+        async with change_by_caller(ctx, "update_tasks", arguments, several_writes=True) as (
+            service,
+            principal,
+            change,
+        ):
+            if change.replayed is not None:
+                return BatchResult.model_validate(change.replayed)
+            results = await each_item(
+                "updates", len(updates), lambda i: update_one(service, principal, updates[i])
+            )
+            return change.done(BatchResult(results=results))
 
     @server.tool(annotations=ToolAnnotations(title="Restore a deleted task", idempotentHint=True))
     async def restore_task(ctx: Context, task_id: TaskId) -> TaskResult:

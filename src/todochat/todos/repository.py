@@ -77,6 +77,10 @@ _ORDER: dict[SortKey, tuple[Any, ...]] = {
 }
 
 
+# A range of moments, [start, end); None leaves that end open.
+Window = tuple[datetime | None, datetime | None]
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -237,10 +241,13 @@ class TaskRepository:
         return (await self.session.scalars(statement)).one_or_none()
 
     async def list_tasks(
-        self, filters: TaskFilter, due_window: tuple[datetime | None, datetime | None]
+        self,
+        filters: TaskFilter,
+        due_window: Window,
+        completed_window: Window = (None, None),
     ) -> tuple[list[Task], int]:
         """One page of matching tasks and how many match in all, in one round trip."""
-        statement = self._filtered(filters, due_window)
+        statement = self._filtered(filters, due_window, completed_window)
         total = func.count().over().label("total")
         page = (
             statement.add_columns(total)
@@ -255,11 +262,15 @@ class TaskRepository:
             return [], 0
         # Past the last page: the window function saw no rows, so count separately.
         count = await self.session.scalar(
-            select(func.count()).select_from(self._filtered(filters, due_window).subquery())
+            select(func.count()).select_from(
+                self._filtered(filters, due_window, completed_window).subquery()
+            )
         )
         return [], count or 0
 
-    async def list_completions(self, filters: TaskFilter) -> list[TaskCompletion]:
+    async def list_completions(
+        self, filters: TaskFilter, completed_window: Window = (None, None)
+    ) -> list[TaskCompletion]:
         """Completed occurrences of the user's repeating tasks, newest first."""
         statement = (
             select(TaskCompletion)
@@ -269,10 +280,15 @@ class TaskRepository:
             .limit(filters.limit)
         )
         statement = self._matching(statement, filters)
+        start, end = completed_window
+        if start is not None:
+            statement = statement.where(TaskCompletion.completed_at >= start)
+        if end is not None:
+            statement = statement.where(TaskCompletion.completed_at < end)
         return list((await self.session.scalars(statement)).all())
 
     def _filtered(
-        self, filters: TaskFilter, due_window: tuple[datetime | None, datetime | None]
+        self, filters: TaskFilter, due_window: Window, completed_window: Window = (None, None)
     ) -> Select[Task]:
         statement = select(Task).where(Task.user_id == self.user_id, Task.deleted_at.is_(None))
         if filters.status != "all":
@@ -285,6 +301,13 @@ class TaskRepository:
             statement = statement.where(Task.due_at < end)
         if filters.due == "overdue":
             statement = statement.where(Task.completed.is_(False))
+        completed_start, completed_end = completed_window
+        if completed_start is not None or completed_end is not None:
+            statement = statement.where(Task.completed.is_(True))
+        if completed_start is not None:
+            statement = statement.where(Task.completed_at >= completed_start)
+        if completed_end is not None:
+            statement = statement.where(Task.completed_at < completed_end)
         return statement
 
     @staticmethod

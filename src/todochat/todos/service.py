@@ -15,7 +15,7 @@ from todochat.errors import Conflict, TaskNotFound
 from todochat.todos.models import Task, TaskCompletion
 from todochat.todos.recurrence import describe_rule, first_due, next_due, parse_recurrence
 from todochat.todos.reminders import TaskReminders
-from todochat.todos.repository import TaskRepository
+from todochat.todos.repository import TaskRepository, Window
 from todochat.todos.schemas import RecurrenceSet, TaskCreate, TaskFilter, TaskUpdate
 
 
@@ -42,15 +42,28 @@ class TaskService:
         self.zone = ZoneInfo(time_zone)
         self.clock = clock
 
-    async def list_tasks(self, filters: TaskFilter) -> tuple[list[Task], int]:
-        """A page of tasks matching the filters, and the total."""
-        return await self.repo.list_tasks(filters, self._due_window(filters))
+    async def list_tasks(
+        self,
+        filters: TaskFilter,
+        *,
+        due_range: Window = (None, None),
+        completed_range: Window = (None, None),
+    ) -> tuple[list[Task], int]:
+        """A page of tasks matching the filters, and the total. `due_range` and
+        `completed_range` narrow further: [start, end), either end open when None; a
+        completed range keeps only tasks completed within it."""
+        start, end = self._due_window(filters)
+        window = (_latest(start, due_range[0]), _earliest(end, due_range[1]))
+        return await self.repo.list_tasks(filters, window, completed_range)
 
-    async def list_completions(self, filters: TaskFilter) -> list[TaskCompletion]:
-        """With status=completed: completed occurrences of repeating tasks; else none."""
+    async def list_completions(
+        self, filters: TaskFilter, *, completed_range: Window = (None, None)
+    ) -> list[TaskCompletion]:
+        """With status=completed: completed occurrences of repeating tasks (those completed
+        within `completed_range` when given); else none."""
         if filters.status != "completed":
             return []
-        return await self.repo.list_completions(filters)
+        return await self.repo.list_completions(filters, completed_range)
 
     async def get_task(self, task_id: int) -> Task:
         """The task with this number (the user's own, as every adapter shows it), or
@@ -256,6 +269,18 @@ class TaskService:
         if filters.due == "week":
             return start_of_today, _next_midnight(start_of_today, days=7)
         return None, now  # overdue
+
+
+def _latest(*moments: datetime | None) -> datetime | None:
+    """The latest of the given moments (None: no bound)."""
+    given = [moment for moment in moments if moment is not None]
+    return max(given) if given else None
+
+
+def _earliest(*moments: datetime | None) -> datetime | None:
+    """The earliest of the given moments (None: no bound)."""
+    given = [moment for moment in moments if moment is not None]
+    return min(given) if given else None
 
 
 def _next_midnight(start: datetime, days: int) -> datetime:
