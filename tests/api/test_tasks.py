@@ -417,3 +417,32 @@ async def test_blank_filters_mean_no_filter(client: httpx.AsyncClient, account: 
     )
     assert response.status_code == 200
     assert response.json()["total"] == 1
+
+
+async def test_upcoming_is_pending_tasks_due_after_today(
+    client: httpx.AsyncClient, account: Account
+) -> None:
+    now = datetime.now(ZoneInfo("UTC"))
+    today = await add_task(
+        client, account, title="Today", due_at=now.replace(hour=23, minute=59).isoformat()
+    )
+    tomorrow = await add_task(
+        client, account, title="Tomorrow", due_at=(now + timedelta(days=1)).isoformat()
+    )
+    later = await add_task(
+        client, account, title="Later", due_at=(now + timedelta(days=40)).isoformat()
+    )
+    await add_task(client, account, title="Undated")
+    await add_task(client, account, title="Past", due_at=(now - timedelta(days=2)).isoformat())
+    done = await add_task(
+        client, account, title="Done later", due_at=(now + timedelta(days=3)).isoformat()
+    )
+    await client.patch(account.url(f"/tasks/{done['id']}/complete"), headers=account.headers)
+    page = await _list(client, account, due="upcoming", sort="due")
+    assert [t["id"] for t in page["items"]] == [tomorrow["id"], later["id"]]
+    assert page["total"] == 2
+    assert today["id"] in [t["id"] for t in (await _list(client, account, due="today"))["items"]]
+    bad = await client.get(
+        account.url("/tasks"), params={"due": "someday"}, headers=account.headers
+    )
+    assert bad.status_code == 422 and bad.json()["error"]

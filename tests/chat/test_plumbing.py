@@ -81,12 +81,15 @@ async def test_scripted_tool_call_reaches_the_tools_and_the_database(
     first = model.calls[0]
     assert sorted(tool.name for tool in first.tools) == [
         "add_task",
+        "add_tasks",
         "complete_task",
+        "complete_tasks",
         "delete_task",
         "list_tasks",
         "restore_task",
         "skip_occurrence",
         "update_task",
+        "update_tasks",
     ]
     assert first.system_instructions is not None
     assert "The user's time zone is UTC." in first.system_instructions

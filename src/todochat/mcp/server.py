@@ -549,7 +549,9 @@ def build_mcp(
         ] = None,
         due: Annotated[
             DueFilter | None,
-            Field(description="today, overdue (past due and not done) or week (next 7 days)."),
+            Field(
+                description="today, overdue (past due and not done), week (next 7 days) or upcoming (due after today, not done)."
+            ),
         ] = None,
         sort: Annotated[
             SortKey, Field(description="created (default), due, priority or title.")

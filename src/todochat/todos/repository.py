@@ -299,7 +299,7 @@ class TaskRepository:
             statement = statement.where(Task.due_at >= start)
         if end is not None:
             statement = statement.where(Task.due_at < end)
-        if filters.due == "overdue":
+        if filters.due in ("overdue", "upcoming"):
             statement = statement.where(Task.completed.is_(False))
         completed_start, completed_end = completed_window
         if completed_start is not None or completed_end is not None:

@@ -41,7 +41,7 @@ Priority = Annotated[
     ),
 ]
 Status = Literal["all", "pending", "completed"]
-DueFilter = Literal["today", "overdue", "week"]
+DueFilter = Literal["today", "overdue", "week", "upcoming"]
 SortKey = Literal["created", "due", "priority", "title"]
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

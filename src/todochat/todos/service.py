@@ -268,6 +268,8 @@ class TaskService:
             return start_of_today, _next_midnight(start_of_today, days=1)
         if filters.due == "week":
             return start_of_today, _next_midnight(start_of_today, days=7)
+        if filters.due == "upcoming":  # after today, pending only (see the repository)
+            return _next_midnight(start_of_today, days=1), None
         return None, now  # overdue
 
 

@@ -198,8 +198,12 @@ export class Api {
 
   // --- tasks ------------------------------------------------------------------------------
 
-  listTasks(status = "all", { signal } = {}) {
-    const query = new URLSearchParams({ status, limit: "100" });
+  /** A page of tasks: `due` today|upcoming|overdue|week, `q` words, `tag`, `sort` created|due|priority. */
+  listTasks(status = "all", { signal, due = "", q = "", tag = "", sort = "created", limit = 100 } = {}) {
+    const query = new URLSearchParams({ status, limit: String(limit), sort });
+    if (due) query.set("due", due);
+    if (q) query.set("q", q);
+    if (tag) query.set("tag", tag);
     return this.request("GET", this.userPath(`/tasks?${query}`), { signal });
   }
 

@@ -1,7 +1,7 @@
 // The tasks panel: the user's list with filters and direct edits over REST: tick, rename, skip
 // an occurrence, delete, and (in a dialog) the repeat rule and reminders.
 
-import { dueLabel, fullDate, h, icon, toast } from "./dom.js";
+import { displayTimeZone, dueLabel, fullDate, h, icon, toast } from "./dom.js";
 import { reminderText, ScheduleDialog } from "./schedule.js";
 
 const FILTER_KEY = "todochat.taskFilter";
@@ -45,6 +45,35 @@ export class TasksPanel {
     };
     this.filterset.addEventListener("change", this.onFilterChange);
 
+    // Views over the same list: when it is due, words searched, a tag, the order.
+    this.due = "";
+    this.q = "";
+    this.tag = "";
+    this.sort = "created";
+    this.search = document.getElementById("task-search");
+    this.dueSelect = document.getElementById("task-due");
+    this.sortSelect = document.getElementById("task-sort");
+    this.tagFilter = document.getElementById("task-tag-filter");
+    let typing = null;
+    this.onSearch = () => {
+      clearTimeout(typing);
+      typing = setTimeout(() => {
+        this.q = this.search.value.trim();
+        this.refresh();
+      }, 250);
+    };
+    this.onDue = () => {
+      this.due = this.dueSelect.value;
+      this.refresh();
+    };
+    this.onSort = () => {
+      this.sort = this.sortSelect.value;
+      this.refresh();
+    };
+    this.search.addEventListener("input", this.onSearch);
+    this.dueSelect.addEventListener("change", this.onDue);
+    this.sortSelect.addEventListener("change", this.onSort);
+
     this.schedule = new ScheduleDialog(api, {
       onUpdated: (task) => this.replaceTask(task),
       onClosed: (taskId) => {
@@ -57,6 +86,12 @@ export class TasksPanel {
   /** Stop listening (on log out). */
   destroy() {
     this.filterset.removeEventListener("change", this.onFilterChange);
+    this.search.removeEventListener("input", this.onSearch);
+    this.dueSelect.removeEventListener("change", this.onDue);
+    this.sortSelect.removeEventListener("change", this.onSort);
+    this.search.value = "";
+    this.tagFilter.replaceChildren();
+    this.tagFilter.hidden = true;
     if (this.inflight) this.inflight.abort();
     this.list.replaceChildren();
     this.count.textContent = "";
@@ -75,8 +110,17 @@ export class TasksPanel {
     const edits = this.edits;
     this.list.setAttribute("aria-busy", "true");
     try {
-      const page = await this.api.listTasks(this.filter, { signal: controller.signal });
+      // Upcoming reads by day: in due order whatever the sort.
+      const sort = this.due === "upcoming" ? "due" : this.sort;
+      const [page, pending] = await Promise.all([
+        this.api.listTasks(this.filter, {
+          signal: controller.signal, due: this.due, q: this.q, tag: this.tag, sort,
+        }),
+        // The badge counts every pending task, from the server, whatever the view shows.
+        this.api.listTasks("pending", { signal: controller.signal, limit: 1 }),
+      ]);
       if (controller.signal.aborted) return;
+      this.pendingTotal = pending.total;
       if (edits !== this.edits) {
         this.inflight = null;
         this.refreshQueued = true;
@@ -99,9 +143,11 @@ export class TasksPanel {
 
   render() {
     const focused = this.focusKey();
-    this.list.replaceChildren(...this.tasks.map((task) => this.renderTask(task)));
+    this.list.replaceChildren(...this.rows());
     this.empty.hidden = this.tasks.length > 0;
-    this.emptyText.textContent = EMPTY_TEXT[this.filter];
+    const narrowed = this.due || this.q || this.tag;
+    this.emptyText.textContent = narrowed ? "No tasks match." : EMPTY_TEXT[this.filter];
+    this.renderTagFilter();
     this.count.textContent = this.total ? String(this.total) : "";
     this.updateBadge();
     this.restoreFocus(focused);
@@ -119,6 +165,8 @@ export class TasksPanel {
 
   endEdit() {
     this.pendingEdits -= 1;
+    // The server's counts (the badge, the view's total) follow every edit.
+    this.refreshQueued = true;
     this.flushQueued();
   }
 
@@ -130,9 +178,54 @@ export class TasksPanel {
     }
   }
 
+  /** The rows, under a heading per day in the Upcoming view. */
+  rows() {
+    if (this.due !== "upcoming") return this.tasks.map((task) => this.renderTask(task));
+    const day = new Intl.DateTimeFormat(undefined, {
+      weekday: "long", month: "long", day: "numeric", timeZone: displayTimeZone(),
+    });
+    const rows = [];
+    let last = null;
+    for (const task of this.tasks) {
+      const label = task.due_at ? day.format(new Date(task.due_at)) : "No date";
+      if (label !== last) {
+        rows.push(h("li", { class: "day-heading" }, h("h3", {}, label)));
+        last = label;
+      }
+      rows.push(this.renderTask(task));
+    }
+    return rows;
+  }
+
+  /** Show only one tag's tasks (from a tag pill), with a button to show all again. */
+  showTag(tag) {
+    this.tag = tag;
+    this.refresh();
+  }
+
+  renderTagFilter() {
+    this.tagFilter.hidden = !this.tag;
+    if (!this.tag) {
+      this.tagFilter.replaceChildren();
+      return;
+    }
+    this.tagFilter.replaceChildren(
+      h("button", {
+        type: "button", class: "pill pill-tag", "data-role": "clear-tag",
+        "aria-label": `Showing #${this.tag}: show all tags`,
+        onclick: () => {
+          this.tag = "";
+          this.refresh();
+          this.search.focus();
+        },
+      }, `#${this.tag} ×`),
+    );
+  }
+
   updateBadge() {
-    if (this.filter === "completed") return;
-    const pending = this.tasks.filter((task) => !task.completed).length;
+    const pending = typeof this.pendingTotal === "number"
+      ? this.pendingTotal
+      : this.tasks.filter((task) => !task.completed).length;
     this.badge.textContent = pending > 99 ? "99+" : String(pending);
     this.badge.hidden = pending === 0;
   }
@@ -189,7 +282,13 @@ export class TasksPanel {
         }, icon("bell"), h("span", { class: "visually-hidden" }, "Reminder "), `${dueLabel(pending[0].at).text}${more}`),
       );
     }
-    for (const tag of task.tags || []) meta.push(h("span", { class: "pill pill-tag" }, `#${tag}`));
+    for (const tag of task.tags || []) {
+      meta.push(h("button", {
+        type: "button", class: "pill pill-tag", "data-role": "tag",
+        "aria-label": `Show only #${tag}`, title: `Show only #${tag}`,
+        onclick: () => this.showTag(tag),
+      }, `#${tag}`));
+    }
 
     const body = h("div", { class: "task-body" },
       h("label", { class: "visually-hidden", for: checkboxId }, task.title),
