@@ -37,6 +37,8 @@ eval: $(VENV)/.runtime  ## The offline model's evaluation sets through the real 
 	$(BIN)/python eval/run.py --threshold 0.95 --cases eval/heldout_b4.json
 	$(BIN)/python eval/run.py --threshold 0.95 --cases eval/heldout_b5.json
 	$(BIN)/python eval/run.py --threshold 0.95 --cases eval/heldout_b6.json
+	$(BIN)/python eval/run.py --threshold 0.95 --cases eval/heldout_b7.json
+	$(BIN)/python eval/run.py --threshold 0.95 --cases eval/repeats.json
 
 bench: $(VENV)/.dev  ## Benchmarks against a throwaway database (BENCH_ARGS=--full for the 10,000-turn memory run)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

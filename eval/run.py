@@ -105,7 +105,8 @@ def fill(text: str, ids: list[int]) -> str:
 
 def seed_body(task: dict[str, Any], now: datetime) -> dict[str, Any]:
     """The REST body creating a starting task ("due_in_days": 0 is late tonight, UTC)."""
-    body = {k: v for k, v in task.items() if k in ("title", "description", "priority", "tags")}
+    fields = ("title", "description", "priority", "tags", "recurrence")
+    body = {k: v for k, v in task.items() if k in fields}
     if "due_in_days" in task:
         tonight = now.replace(hour=23, minute=30, second=0, microsecond=0)
         body["due_at"] = (tonight + timedelta(days=task["due_in_days"])).isoformat()
@@ -123,7 +124,23 @@ def matches(expected: dict[str, Any], task: dict[str, Any]) -> bool:
             return False
         if key in ("completed", "priority", "description") and task.get(key) != value:
             return False
+        if key == "repeats" and not _repeats(task, value):
+            return False
+        if key == "reminders" and _pending_reminders(task) != value:
+            return False
     return True
+
+
+def _repeats(task: dict[str, Any], value: bool | str) -> bool:
+    """ "repeats": false (no rule), true (any rule) or a piece of the RRULE ("BYDAY=MO")."""
+    rule = (task.get("recurrence") or {}).get("rule")
+    if isinstance(value, bool):
+        return (rule is not None) == value
+    return rule is not None and value.upper() in rule
+
+
+def _pending_reminders(task: dict[str, Any]) -> int:
+    return sum(1 for r in task.get("reminders") or [] if r.get("status") == "pending")
 
 
 def compare(

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Any
 
 MUTATING_TOOLS = frozenset(
-    {"add_task", "complete_task", "delete_task", "restore_task", "update_task"}
+    {"add_task", "complete_task", "delete_task", "restore_task", "update_task", "skip_occurrence"}
 )
 
 # The lines of a list the assistant showed: "1. #3 Buy milk (high)" or "- #3 Buy milk".

@@ -15,6 +15,7 @@ class Action(StrEnum):
     REOPEN = "reopen"
     DELETE = "delete"
     UPDATE = "update"
+    SKIP = "skip"  # "skip this week's gym": a repeating task moves on without being done
     SELECT = "select"  # a bare answer to "which one?" ("the second one", "#4", "yes")
     CANCEL = "cancel"
     UNDO = "undo"  # "undo", "scratch that": reverse the last change
@@ -24,7 +25,7 @@ class Action(StrEnum):
     UNKNOWN = "unknown"
 
 
-TARGETED = frozenset({Action.COMPLETE, Action.REOPEN, Action.DELETE, Action.UPDATE})
+TARGETED = frozenset({Action.COMPLETE, Action.REOPEN, Action.DELETE, Action.UPDATE, Action.SKIP})
 
 
 @dataclass
@@ -134,3 +135,5 @@ class Intent:
     affirm: bool = False  # "yes" / "that one"
     about: bool = False  # a question about one task: show it in detail
     errand: bool = False  # an add said without "add" ("buy milk"): a follow-up reading wins
+    # "remind me about the gym at 7pm": a reminder on that task if there is one, else a new task
+    remind: Target | None = None

@@ -6,6 +6,7 @@ import re
 
 from . import slots
 from .intent import Changes, Filter, Target
+from .repeats import REPEATING_ADJECTIVES, anchored, read_recurrence, take_recurrence
 
 
 def clean_title(text: str) -> str:
@@ -380,7 +381,9 @@ def is_meta_request(body: str) -> bool:
     """ "I need to see my tasks" is a request to the assistant, not a duty."""
     return bool(
         re.match(
-            r"^(?:see|view|show|list|check|know|look\s+at|review)\s+(?:all\s+)?(?:my|the|what)\b",
+            r"^(?:see|view|show|list|check|know|look\s+at|review)\s+(?:all\s+)?(?:what\b|(?:my|the)\s+"
+            r"(?:(?:whole|entire|full|current|pending|open|completed|done)\s+)?(?:tasks?|todos?|to-dos?|list|agenda"
+            r"|todo\s+list|to-do\s+list|items|progress|status)\b)",
             body,
             re.I,
         )
@@ -396,7 +399,7 @@ TASK_VERBS = frozenset(
     backup back ask tell reply respond follow start grab collect fetch hoover sort change renew
     dust wipe empty fill load unload pack unpack register apply rsvp invite thank congratulate
     email message contact remind research compare call text pray exercise run jog swim stretch
-    shave cut trim paint hang assemble move sell donate recycle throw""".split()
+    shave cut trim paint hang assemble move sell donate recycle throw put""".split()
 )
 _SPLIT_VERB_RE = re.compile(
     r"^(?:pick\s+up|drop\s+off|back\s+up|follow\s+up|"
@@ -453,7 +456,11 @@ _LIST_SUFFIX_RE = re.compile(
 
 
 _ADJECTIVE_RE = re.compile(
-    r"^(?:a|an|one|another)\s+(?:new\s+)?(?P<p>urgent|important|high[\s-]priority|low[\s-]priority|top[\s-]priority|quick|small)\s+(?=(?:new\s+)?(?:task|todo|to-do|reminder|item)\b)",
+    r"^(?:a|an|one|another)\s+(?:new\s+)?(?:(?P<rep>"
+    + "|".join(REPEATING_ADJECTIVES)
+    + r")\s+)?(?:(?P<p>urgent|important|high[\s-]priority|low[\s-]priority|top[\s-]priority|quick|small)\s+)?"
+    r"(?:(?P<rep2>" + "|".join(REPEATING_ADJECTIVES) + r")\s+)?"
+    r"(?=(?:new\s+)?(?:task|todo|to-do|reminder|item)\b)",
     re.I,
 )
 
@@ -497,9 +504,12 @@ def parse_new_tasks(body: str) -> list[Changes]:
             )
         body = body[: suffix.start()] + body[suffix.end() :]
     priority = None
-    if adjective := _ADJECTIVE_RE.match(body.strip()):
-        # "an urgent task: fix the tap" -- the priority is said before the word "task".
-        priority = slots.priority_word(adjective.group("p").split()[0].split("-")[0])
+    repeating = None
+    if (adjective := _ADJECTIVE_RE.match(body.strip())) and adjective.group(0).strip():
+        # "an urgent task: fix the tap", "a monthly task to pay the card": said before "task".
+        if adjective.group("p"):
+            priority = slots.priority_word(adjective.group("p").split()[0].split("-")[0])
+        repeating = read_recurrence(adjective.group("rep") or adjective.group("rep2") or "")
         body = body.strip()[adjective.end() :]
     body = _ADD_NOISE_RE.sub("", body.strip(), count=1).strip()
     quoted, rest = slots.take_quoted(body)
@@ -507,6 +517,13 @@ def parse_new_tasks(body: str) -> list[Changes]:
         attrs, _ = slots.take_attributes(rest)
         attrs.priority = attrs.priority or priority
         return [_new_task(quoted, attrs, shared_tags)]
+    # "yoga every mon, wed and fri": a repeat's own commas do not split the tasks.
+    whole_repeat, unrepeated = take_recurrence(body)
+    if whole_repeat and body.count(",") > unrepeated.count(","):
+        tasks = parse_new_tasks(unrepeated)
+        if tasks:
+            tasks[-1].recurrence = whole_repeat
+        return tasks
     body, trailing, shared = _trailing_attributes(body)
     items = _split_items(body.strip(" ,"))
     tasks = []
@@ -517,6 +534,8 @@ def parse_new_tasks(body: str) -> list[Changes]:
         if trailing and (shared or index == len(items) - 1 or len(items) == 1):
             attrs = _merged(attrs, trailing)
         attrs.priority = attrs.priority or priority
+        if repeating and not attrs.recurrence:
+            attrs.recurrence = anchored(repeating, attrs.due)
         tasks.append(_new_task(title.strip(" ,"), attrs, shared_tags))
     return [t for t in tasks if t.title]
 

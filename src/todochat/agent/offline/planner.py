@@ -316,7 +316,7 @@ def _undo_calls(convo: Conversation) -> list[ToolCall] | None:
                 calls.append(ToolCall("restore_task", {"task_id": task_id}))
             elif step.name == "restore_task":
                 calls.append(ToolCall("delete_task", {"task_id": task_id}))
-            elif old is None:
+            elif old is None or step.name == "skip_occurrence":
                 return None  # how it was before is not known
             else:
                 fields = [k for k in step.arguments if k != "task_id"]
@@ -362,10 +362,31 @@ def add_arguments(task: Changes) -> dict[str, Any]:
     return arguments
 
 
+def _remind_existing(situation: Situation) -> Step | None:
+    """ "remind me about the gym at 7pm": a reminder on the gym task when exactly one fits."""
+    intent = situation.intent
+    target = intent.remind
+    if target is None or not target.name:
+        return None
+    changed = [s for s in situation.steps if s.name == "update_task"]
+    if changed:
+        return say("\n".join(reply.confirm(s, situation.zone) for s in changed))
+    lookups = situation.lookups()
+    if not lookups:
+        return call(list_tasks(status="pending"))
+    found = resolve.find_by_name(target.name, lookups[-1].tasks).found
+    if len(found) != 1 or resolve.similarity(target.name, found[0]) < 90:
+        return None  # no such task: it is a new one
+    reminders = intent.new_tasks[0].reminders
+    return call(ToolCall("update_task", {"task_id": found[0]["id"], "reminders": reminders}))
+
+
 def _plan_add(situation: Situation) -> Step:
     wanted = situation.intent.new_tasks
     if not wanted:
         return say(reply.ASK_TITLE)
+    if (existing := _remind_existing(situation)) is not None:
+        return existing
     adds = [s for s in situation.steps if s.name == "add_task"]
     if not adds:
         return call(*(ToolCall("add_task", add_arguments(t)) for t in wanted[:MAX_BULK]))
@@ -536,6 +557,8 @@ def _act(situation: Situation, tasks: list[Task]) -> Step:
             calls.append(ToolCall("complete_task", {"task_id": task_id, "completed": False}))
         elif intent.action == Action.DELETE:
             calls.append(ToolCall("delete_task", {"task_id": task_id}))
+        elif intent.action == Action.SKIP:
+            calls.append(ToolCall("skip_occurrence", {"task_id": task_id}))
         else:
             arguments = _update_arguments(intent.changes, task, situation.zone)
             calls.append(ToolCall("update_task", {"task_id": task_id, **arguments}))
@@ -554,6 +577,7 @@ def _summary(situation: Situation, done: list[ToolStep]) -> str:
         Action.REOPEN: "Reopened {n}",
         Action.DELETE: "Deleted {n}",
         Action.UPDATE: "Updated {n}",
+        Action.SKIP: "Skipped the next occurrence of {n}",
     }.get(situation.intent.action, "Changed {n}")
     lines = []
     if ok:
@@ -589,6 +613,27 @@ def _pick_by_name(situation: Situation, name: str, tasks: list[Task]) -> list[Ta
     if found:
         return say(reply.ambiguous(name, found, intent.action, situation.zone))
     return say(reply.not_found(name, matches.suggestions, situation.zone))
+
+
+def _pick_each(situation: Situation, names: list[str], tasks: list[Task]) -> list[Task] | Step:
+    """Each name's task; a last part that names no task at all is a remark, not a name
+    ("cancel the dinner, plans changed")."""
+    picked: list[Task] = []
+    for index, name in enumerate(names):
+        one = _pick_by_name(situation, name, tasks)
+        if isinstance(one, Step):
+            last = index == len(names) - 1
+            if last and picked and not resolve.find_by_name(name, tasks).suggestions:
+                break
+            return one
+        picked.extend(t for t in one if t not in picked)
+    return picked
+
+
+def _pick_by_words(statement: str, tasks: list[Task]) -> list[Task] | None:
+    """The one task sharing a distinctive word with what the user said, if only one does."""
+    hits = [t for t in tasks if resolve.shares_a_word(statement, t)]
+    return hits if len(hits) == 1 else None
 
 
 def _plan_change(situation: Situation) -> Step:
@@ -672,12 +717,10 @@ def _plan_targets(situation: Situation) -> Step:
         picked = _pick_by_name(situation, target.name, tasks)
         if isinstance(picked, Step) and target.names:
             # "the milk and the rent tasks": no title has both, so find each one.
-            picked = []
-            for name in target.names:
-                one = _pick_by_name(situation, name, tasks)
-                if isinstance(one, Step):
-                    return one
-                picked.extend(t for t in one if t not in picked)
+            picked = _pick_each(situation, target.names, tasks)
+        if isinstance(picked, Step) and target.loose:
+            # "so I decided pottery isn't for me, take that off": the statement's words.
+            picked = _pick_by_words(target.loose, tasks) or picked
         if isinstance(picked, Step):
             return picked
         return _act(situation, picked)
@@ -691,6 +734,7 @@ PLANNERS: dict[Action, Callable[[Situation], Step]] = {
     Action.REOPEN: _plan_change,
     Action.DELETE: _plan_change,
     Action.UPDATE: _plan_change,
+    Action.SKIP: _plan_change,
     Action.SELECT: _plan_select,
     Action.CANCEL: _plan_cancel,
     Action.UNDO: _plan_undo,

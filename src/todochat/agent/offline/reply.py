@@ -98,8 +98,35 @@ def _repeat_and_reminders(task: Task, zone: tzinfo) -> list[str]:
         notes.append(f"repeats {recurrence['text']}")
     for reminder in task.get("reminders") or []:
         if isinstance(reminder, dict) and reminder.get("status") == "pending":
-            notes.append(f"reminder {format_due(reminder.get('at'), zone) or reminder.get('at')}")
+            notes.append(reminder_words(reminder, zone))
     return notes
+
+
+_DURATION_RE = re.compile(
+    r"^P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:\d+S)?)?$"
+)
+
+
+def _lead_time(duration: str) -> str:
+    """ "PT15M" -> "15 minutes", "P1D" -> "1 day", "PT1H30M" -> "1 hour 30 minutes"."""
+    match = _DURATION_RE.match(duration)
+    if not match:
+        return duration
+    words = [
+        f"{int(value)} {unit[:-1] if int(value) == 1 else unit}"
+        for unit, value in match.groupdict().items()
+        if value and int(value)
+    ]
+    return " ".join(words) or duration
+
+
+def reminder_words(reminder: dict[str, Any], zone: tzinfo) -> str:
+    """ "reminder 15 minutes before (Mon 30 Nov 11:15pm)" or "reminder Fri 4 Dec 10am"."""
+    at = format_due(reminder.get("at"), zone) or reminder.get("at")
+    before = reminder.get("before")
+    if isinstance(before, str) and before:
+        return f"reminder {_lead_time(before)} before ({at})"
+    return f"reminder {at}"
 
 
 def task_lines(tasks: list[Task], zone: tzinfo) -> str:
@@ -188,7 +215,7 @@ def _change_words(changes: dict[str, Any], task: Task | None, zone: tzinfo) -> s
             parts.append(f"repeats {recurrence.get('text') or changes['recurrence']}")
     if "reminders" in changes:
         reminders = [
-            f"reminder {format_due(item.get('at'), zone) or item.get('at')}"
+            reminder_words(item, zone)
             for item in (task or {}).get("reminders") or []
             if isinstance(item, dict) and item.get("status") == "pending"
         ]

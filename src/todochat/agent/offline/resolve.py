@@ -119,6 +119,27 @@ def find_by_name(name: str, tasks: list[Task]) -> Matches:
     return Matches(suggestions=[t for score, t in scored[:3] if score >= 45])
 
 
+# Words of chat that say nothing about which task ("decided", "really", "after all").
+_CHATTER_WORDS = frozenset(
+    """i me my you your it its this that these those is isn't was are be been being have has had do
+    does did done not no yes so just really actually after all anyway decided think thought guess
+    maybe now today yesterday tomorrow still yet already lol haha ok okay well like want need
+    can could would should will won't don't didn't can't for off list mark tick check remove
+    delete take plans changed again thing stuff""".split()
+)
+
+
+def shares_a_word(statement: str, task: Task) -> bool:
+    """True when a distinctive word of the statement (4+ letters) is in the task's title."""
+    title_words = _words(str(task.get("title", "")))
+    words = [
+        w
+        for w in re.findall(r"[a-z']+", statement.lower())
+        if len(w) >= 4 and w not in _CHATTER_WORDS
+    ]
+    return any(_word_matches(w, t) for w in words for t in title_words)
+
+
 def prefer_status(tasks: list[Task], completed: bool) -> list[Task]:
     """Among equally good matches keep the ones it makes sense to act on, if any."""
     preferred = [t for t in tasks if bool(t.get("completed")) is completed]

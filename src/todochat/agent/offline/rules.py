@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import slots
+from . import repeats, slots
 from .intent import Action, Changes, Filter, Intent, Target
 from .phrases import (
     ID_RE,
@@ -66,6 +66,18 @@ def _targeted(action: Action) -> Builder:
             return None  # "which tasks are done" asks; it does not tell
         if action == Action.COMPLETE and _DENIED_RE.search(said):
             return None  # never complete what the user says is not done
+        if (
+            action == Action.COMPLETE
+            and re.match(r"check\s+(?!off\b)", match.string, re.I)
+            and re.fullmatch(
+                r"(?:my|the)\s+(?:whole\s+|entire\s+)?(?:todo\s+|to-do\s+|task\s+)?list",
+                said.strip(),
+                re.I,
+            )
+        ):
+            return None  # "check the list" looks at it; completing everything is asked for plainly
+        if action == Action.DELETE and repeats.take_recurrence(said)[0]:
+            return None  # "take out the bins every tuesday" is an errand that repeats
         target = parse_target(match.group("target"))
         return Intent(action, target=target)
 
@@ -367,6 +379,8 @@ def _said_done(match: re.Match[str]) -> Intent | None:
     said = match.group("target")
     if lemma(verb) in _NOT_DONE_VERBS or _DENIED_RE.search(said) or _ASKED_RE.search(said):
         return None
+    if re.match(r"^(?:" + _DONE_LEAD + r")\s", said, re.I):
+        return None  # "ticked off groceries": the done phrase is not part of the name (done-x)
     target = parse_target(said)
     return Intent(Action.COMPLETE, target=target) if target.name else None
 
@@ -388,22 +402,22 @@ def _snooze(match: re.Match[str]) -> Intent | None:
     return Intent(Action.UPDATE, target=target, changes=Changes(shift_days=1))
 
 
-_AMOUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
-_AMOUNTS |= {"fifteen": 15, "twenty": 20, "thirty": 30}
-
-
 def _remind_before(match: re.Match[str]) -> Intent | None:
-    """ "remind me 30 minutes before": a reminder that long before the task is due."""
-    amount = match.group("n").lower()
-    unit = match.group("unit").lower()[0]
-    if amount.startswith("half"):
-        count, unit = 30, "m"
-    else:
-        count = int(amount) if amount.isdigit() else _AMOUNTS[amount]
-    said = match.group("target")
+    """ "remind me 30 minutes before (the standup)": a reminder that long before it is due."""
+    lead = repeats.offset(match.group("n"), match.group("unit"))
+    if lead is None:
+        return None
+    said = match.group("target") or match.group("target2")
     target = parse_target(said) if said else Target(pronoun=True)
-    changes = Changes(reminders=[{"before": f"{count}{unit}"}])
-    return Intent(Action.UPDATE, target=target, changes=changes)
+    if target.empty:
+        return None
+    return Intent(Action.UPDATE, target=target, changes=Changes(reminders=[{"before": lead}]))
+
+
+def _no_reminders(match: re.Match[str]) -> Intent | None:
+    said = match.group("target")
+    target = parse_target(said) if said else Target(pronoun=True)  # "cancel the reminder"
+    return Intent(Action.UPDATE, target=target, changes=Changes(reminders=[]))
 
 
 def _stop_repeating(match: re.Match[str]) -> Intent | None:
@@ -411,12 +425,90 @@ def _stop_repeating(match: re.Match[str]) -> Intent | None:
     return Intent(Action.UPDATE, target=target, changes=Changes(recurrence=""))
 
 
+# A target said as a task ("the rent task", "the gym one", "it", "task 3"), not a new errand.
+_TASKISH_RE = re.compile(
+    r"(?:^(?:it|that|this|that\s+one|this\s+one)$|\b(?:tasks?|todos?|to-dos?|ones?|items?|things?"
+    r"|reminders?)$|#\s*\d+|^(?:task|todo|item|number)\s*#?\s*\d+$)",
+    re.I,
+)
+
+
+def _set_repeat(match: re.Match[str]) -> Intent | None:
+    """ "make the rent task monthly", "can the gym one repeat monday to friday?"."""
+    verb = match.groupdict().get("verb")
+    recurrence = repeats.read_recurrence(match.group("rec"), after_repeat=bool(verb))
+    said = match.group("target")
+    if recurrence is None or _NOT_A_TARGET_RE.match(said):
+        return None
+    lead = (match.groupdict().get("lead") or "").lower()
+    if (
+        not verb
+        and lead not in (*_MOVE_VERBS, "change", "switch")
+        and not _TASKISH_RE.search(said.strip())
+    ):
+        return None  # "make dinner every sunday" is a new task
+    target = parse_target(said)
+    if target.empty or target.group:
+        return None
+    return Intent(Action.UPDATE, target=target, changes=Changes(recurrence=recurrence))
+
+
+_OCCURRENCE_WORDS = frozenset(
+    "one time occurrence session instance week month day it this that round".split()
+)
+
+
+def _skip(match: re.Match[str]) -> Intent | None:
+    """ "skip this week's gym", "skip the next one": move a repeating task to its next time."""
+    said = match.group("target")
+    if clean_name(said).lower() in _OCCURRENCE_WORDS:
+        return Intent(Action.SKIP, target=Target(pronoun=True))
+    target = parse_target(said)
+    if target.group:
+        return None
+    return Intent(Action.SKIP, target=target)
+
+
+def _add_to_list(match: re.Match[str]) -> Intent | None:
+    """ "put renew passport on my list, due in 2 weeks": the verb and the list go, the rest is added."""
+    body = re.sub(r"^\w+\s+", "", match.group("body"))
+    return _add(re.match(r"(?P<body>.*)", body, re.S))  # type: ignore[arg-type]
+
+
+def _add_repeating(match: re.Match[str]) -> Intent | None:
+    recurrence, rest = repeats.take_recurrence(match.group("body"))
+    if recurrence is None or not rest.strip(" ,:-") or _NOT_A_TARGET_RE.match(rest.strip(" ,:-")):
+        return None
+    intent = _add(match)
+    if intent is not None:
+        intent.errand = True
+    return intent
+
+
 def _add_reminded(match: re.Match[str]) -> Intent | None:
-    """ "remind me to call the dentist at 5pm": the task, with a reminder when it is due."""
+    """ "remind me to call the dentist at 5pm": the task, with a reminder when it is due.
+
+    "remind me at 5pm" alone is a reminder on the task just talked about; "remind me about the
+    gym at 7pm" is a reminder on that task when there is one (the planner looks), else a new one.
+    """
+    body = match.group("body")
+    if (due := slots.due_only(body)) is not None:
+        return Intent(
+            Action.UPDATE, target=Target(pronoun=True), changes=Changes(reminders=[{"at": due}])
+        )
     intent = _add(match)
     for task in intent.new_tasks if intent else []:
         if task.due and not task.recurrence:
             task.reminders = [{"at": task.due}]
+    undated = re.sub(r"\s+", " ", slots.take_due(body)[1]).strip(" ,")
+    about = re.match(r"^(?:about|of|for|on|regarding|re:?)\s+(?P<name>.+)$", undated, re.I)
+    if intent and about and len(intent.new_tasks) == 1 and intent.new_tasks[0].reminders:
+        target = parse_target(about.group("name"))
+        if target.pronoun or target.ids:  # "remind me about it tomorrow at 9"
+            reminders = intent.new_tasks[0].reminders
+            return Intent(Action.UPDATE, target=target, changes=Changes(reminders=reminders))
+        if target.name and not target.group:
+            intent.remind = target
     return intent
 
 
@@ -478,6 +570,23 @@ def _affirm(match: re.Match[str]) -> Intent | None:
 
 
 _T = r"(?P<target>.+?)"
+# Verbs that say a task repeats ("can the gym one recur …", "have it happen every monday").
+REPEAT_VERBS = (
+    "repeat",
+    "repeats",
+    "recur",
+    "recurs",
+    "reoccur",
+    "repeating",
+    "recurring",
+    "happen",
+    "occur",
+)
+_REPEAT_VERBS = "|".join(REPEAT_VERBS)
+_REMIND_LEAD = (
+    r"(?:remind|ping|alert|notify|nudge|warn|text|email)\s+me|give\s+me\s+a\s+(?:heads[\s-]up|nudge|reminder|shout)"
+    r"|(?:set|put|add|create|schedule)\s+(?:up\s+)?(?:a|an|the)\s+(?:reminder|alert)|(?:i'?d\s+like|i\s+want)\s+a\s+reminder"
+)
 # Only "it" or an id: for phrasings that would misread a new task as a change ("call mom …").
 _REF = (
     r"(?P<target>it|that|this|that\s+one|this\s+one|the\s+(?:last|new)\s+one"
@@ -489,6 +598,25 @@ _DONE = (
     r"|bought|paid|sent|called|booked|fixed|cleaned|handled|sorted(?:\s+out)?|taken\s+care\s+of|dealt\s+with"
     r"|purchased|submitted|ordered|renewed|returned|picked\s+up|read|watched|written|cooked|washed|posted)"
 )
+# Said before the task when it is done ("ticked off groceries", "knocked out the report").
+DONE_PHRASES = (
+    "done",
+    "finished",
+    "completed",
+    "ticked off",
+    "checked off",
+    "crossed off",
+    "knocked out",
+    "knocked off",
+    "wrapped up",
+    "sorted out",
+    "took care of",
+    "dealt with",
+    "got through",
+    "nailed",
+    "smashed",
+)
+_DONE_LEAD = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in DONE_PHRASES)
 _NOT_DONE = (
     r"(?:not\s+(?:yet\s+)?(?:done|complete|completed|finished)|undone|incomplete|uncompleted"
     r"|unfinished|pending|open|active|to\s*do|unchecked|outstanding)"
@@ -540,6 +668,97 @@ RULES: list[Rule] = [
         r"|what\s+you\s+(?:just\s+)?did))?|take\s+(?:that|it)\s+back)$",
         _simple(Action.UNDO),
     ),
+    # Repeats, reminders and skipping: specific words ("repeat", "remind", "skip"), read before
+    # the general verbs so "take out the bins every tuesday" is no delete.
+    _rule(
+        "remind-before",
+        r"^(?:"
+        + _REMIND_LEAD
+        + r")\s+(?:(?:about|of|for|on|regarding)\s+(?P<target>.+?)\s+)?"
+        + repeats.OFFSET
+        + r"\s+(?:before(?:hand)?|ahead|early|earlier|in\s+advance|prior)"
+        r"(?:\s+(?:of\s+|to\s+)?(?:(?:it\s+is|it'?s)\s+due\s+|(?:the\s+)?(?:deadline|due\s+time)\s+(?:of|for)\s+)?(?P<target2>.+?))?$",
+        _remind_before,
+    ),
+    _rule(
+        "no-reminders",
+        r"^(?:(?:remove|clear|delete|drop|cancel|turn\s+off|disable|get\s+rid\s+of|take|take\s+off"
+        r"|switch\s+off|stop)\s+(?:the\s+|all\s+(?:the\s+)?|any\s+|my\s+)?(?:reminders?|alerts?|notifications?)"
+        r"|no\s+(?:more\s+)?(?:reminders?|alerts?)|(?:i\s+)?(?:don'?t|do\s+not)\s+(?:need|want)\s+(?:a|any|the)\s+reminders?)"
+        r"(?:\s+(?:from|on|for|of|off|about)\s+" + _T + r")?$",
+        _no_reminders,
+    ),
+    _rule(
+        "dont-remind",
+        r"^(?:(?:don'?t|do\s+not|stop|never)\s+(?:remind(?:ing)?|ping(?:ing)?|alert(?:ing)?)\s+me\s+(?:about|of|for)\s+)"
+        + _T
+        + r"(?:\s+any\s*more)?$",
+        _no_reminders,
+    ),
+    _rule(
+        "stop-repeating",
+        r"^(?:stop|quit|cease|don'?t|do\s+not|no\s+longer|never)\s+(?:repeating|recurring|repeat|recur)"
+        r"(?:\s+(?:of|for))?\s+" + _T + r"(?:\s+any\s*more)?$",
+        _stop_repeating,
+    ),
+    _rule(
+        "stop-x-repeating",
+        r"^(?:stop|quit)\s+" + _T + r"\s+(?:from\s+)?(?:repeating|recurring)(?:\s+any\s*more)?$",
+        _stop_repeating,
+    ),
+    _rule(
+        "x-not-repeat",
+        r"^" + _T + r"\s+(?:should\s*n'?t|should\s+not|does\s*n'?t|does\s+not|do\s*n'?t|need\s*n'?t"
+        r"|no\s+longer|won'?t|will\s+not|must\s*n'?t|is\s*n'?t|is\s+not)\s+(?:need\s+to\s+|have\s+to\s+|be\s+)?"
+        r"(?:repeat(?:ing|ed)?|recurr?(?:ing)?)(?:\s+any\s*more)?$",
+        _stop_repeating,
+    ),
+    _rule(
+        "one-off",
+        r"^(?:(?:make|set|turn|change)\s+)?"
+        + _T
+        + r"\s+(?:(?:to|into|as|is|should\s+be|be)\s+)?(?:not\s+repeat(?:ing)?|stop\s+repeating"
+        r"|non[\s-]?(?:repeating|recurring)|(?:a\s+)?one[\s-]?(?:off|time)(?:\s+(?:task|thing))?|once\s+only|just\s+once)"
+        r"(?:\s+any\s*more)?$",
+        _stop_repeating,
+    ),
+    _rule(
+        "set-repeat-verb",
+        r"^(?:(?:can|could|would|should|will)\s+)?(?:(?:make|set|change|have|let|get|switch|turn|update)\s+)?"
+        + _T
+        + r"\s+(?:(?:to|should|must|needs\s+to|will|can|could|is\s+going\s+to|is\s+supposed\s+to)\s+)?"
+        r"(?:be\s+)?(?P<verb>" + _REPEAT_VERBS + r")\s+(?P<rec>.+)$",
+        _set_repeat,
+    ),
+    _rule(
+        "repeat-x",
+        r"^(?P<verb>repeat|recur)\s+"
+        + _T
+        + r"\s+(?P<rec>(?:every|each|on|daily|weekly|monthly|yearly|fortnightly).+)$",
+        _set_repeat,
+    ),
+    _rule(
+        "set-repeat",
+        r"^(?P<lead>make|set|change|switch|turn|update|have|move|shift|put)\s+"
+        + _T
+        + r"\s+(?:(?:to|into|as|on)\s+)?(?:be\s+)?(?:an?\s+)?(?P<rec>"
+        + repeats.RECURRENCE_PHRASE
+        + r")(?:\s+(?:task|one|thing|todo|instead))?$",
+        _set_repeat,
+    ),
+    _rule(
+        "skip",
+        r"^(?:(?:i'?ll|i\s+will|we'?ll|i'?m\s+(?:going\s+to|gonna)|gonna|i\s+want\s+to|i'?d\s+like\s+to)\s+)?"
+        r"(?:skip|pass\s+on|sit\s+out)\s+(?:(?:this\s+week'?s|next\s+week'?s|this\s+month'?s|today'?s"
+        r"|tonight'?s|tomorrow'?s|the\s+next|the\s+upcoming|the\s+coming|this|next)\s+)?"
+        + _T
+        + r"(?:\s+(?:this|next)\s+(?:week|month|time|one|occurrence|session|"
+        + slots.WEEKDAY
+        + r")"
+        r"|\s+(?:today|tonight|tomorrow"
+        r"|once|for\s+(?:now|today|tonight|this\s+week|once)))?$",
+        _skip,
+    ),
     # Questions about the list come before "… done" so "what have I completed?" lists.
     _rule(
         "count",
@@ -567,7 +786,8 @@ RULES: list[Rule] = [
         + _T
         + r"(?:\s+(?:thing|task|todo|one|item))?\s+(?:(?:been|already|still|actually|really)\s+)*"
         r"(?:done|finished|complete|completed|ticked\s+off|checked\s+off|pending|open|outstanding"
-        r"|not\s+(?:yet\s+)?(?:done|finished|complete|completed))(?:\s+yet)?$",
+        r"|not\s+(?:yet\s+)?(?:done|finished|complete|completed)|on\s+(?:my|the)\s+(?:\w+\s+)?list|there"
+        r"|in\s+(?:my|the)\s+(?:\w+\s+)?list)(?:\s+yet)?$",
         _ask_state,
     ),
     # "did I pay the electricity bill?", "have I called mom yet?", "I haven't finished the
@@ -668,8 +888,8 @@ RULES: list[Rule] = [
     ),
     _rule(
         "clear-due",
-        r"^(?:remove|clear|delete|drop|unset|erase|reset|take\s+off|get\s+rid\s+of)\s+(?:the\s+)?"
-        r"(?:due\s*date|deadline|due)\s+(?:from|of|on|for)\s+" + _T + r"$",
+        r"^(?:remove|clear|delete|drop|unset|erase|reset|take\s+off|take|get\s+rid\s+of|get|strip|knock)\s+(?:the\s+|its\s+|any\s+)?"
+        r"(?:due\s*date|deadline|due|date)\s+(?:from|of|on|for|off(?:\s+of)?)\s+" + _T + r"$",
         _clear_due,
     ),
     _rule(
@@ -790,6 +1010,12 @@ RULES: list[Rule] = [
         _add,
     ),
     _rule(
+        "add-to-list",
+        r"^(?P<body>(?:put|stick|pop|throw|jot|write|get|place|slap|add)\s+(?!it\b|that\b|this\b|them\b|task\s*#?\d)"
+        r".+?\s+(?:on|to|onto|in|into)\s+(?:my|the)\s+(?:\w+\s+)?(?:list|todos|to-dos|todo\s+list|to-do\s+list|tasks)\b.*)$",
+        _add_to_list,
+    ),
+    _rule(
         "shift-due",
         r"^(?:move|push|postpone|delay|defer|shift|bump|bring|put|set|reschedule|snooze)\s+"
         + _T
@@ -835,6 +1061,13 @@ RULES: list[Rule] = [
         + _T
         + r"(?:\s+(?:from|off)\s+(?:my\s+|the\s+)?(?:\w+\s+)?(?:list|tasks|todos))?"
         + r"(?:\s+(?:please|completely|permanently))?$",
+        _targeted(Action.DELETE),
+    ),
+    _rule(
+        "delete-off",
+        r"^(?:take|cross|scratch|strike|knock|get)\s+"
+        + _T
+        + r"\s+(?:off|out\s+of|from)\s+(?:my\s+|the\s+)?(?:\w+\s+)?(?:list|tasks|todos|to-dos|plate|agenda)$",
         _targeted(Action.DELETE),
     ),
     _rule(
@@ -932,7 +1165,7 @@ RULES: list[Rule] = [
     ),
     _rule(
         "done-x",
-        r"^(?:done|finished|completed)\s*[:,-]?\s+" + _T + r"$",
+        r"^(?:(?:just|already|finally|now)\s+)*(?:" + _DONE_LEAD + r")\s*[:,-]?\s+" + _T + r"$",
         _targeted(Action.COMPLETE),
     ),
     _rule(
@@ -948,39 +1181,6 @@ RULES: list[Rule] = [
         r"(?:\s+yet)?$",
         _reopen_said,
     ),
-    # Repeating and reminders: "remind me 30 minutes before", "stop repeating the plants task",
-    # "skip this week's plants" (completing a repeating task moves it to its next time).
-    _rule(
-        "remind-before",
-        r"^(?:please\s+)?(?:remind|ping|alert|notify)\s+me\s+(?P<n>\d+|an?|one|two|three|four|five|ten"
-        r"|fifteen|twenty|thirty|half\s+an)\s*(?P<unit>m|mins?|minutes?|h|hrs?|hours?|days?)\s+"
-        r"(?:before|ahead|early|earlier|beforehand)(?:\s+(?:of\s+)?(?:it\s+is\s+due\s+)?"
-        + _T
-        + r")?$",
-        _remind_before,
-    ),
-    _rule(
-        "stop-repeating",
-        r"^(?:stop|quit|cease|don'?t\s+keep|no\s+more)\s+(?:repeating|recurring|repeat(?:s|ing)?\s+(?:of|for))\s+"
-        + _T
-        + r"$",
-        _stop_repeating,
-    ),
-    _rule(
-        "one-off",
-        r"^(?:make\s+)?"
-        + _T
-        + r"\s+(?:should\s+)?(?:not\s+repeat|stop\s+repeating|(?:a\s+)?one[\s-]?off|once\s+only)"
-        r"(?:\s+any\s*more)?$",
-        _stop_repeating,
-    ),
-    _rule(
-        "skip-once",
-        r"^skip\s+(?:(?:this|next)\s+(?:week|month|time)'?s?\s+|today'?s\s+|the\s+next\s+)?"
-        + _T
-        + r"(?:\s+(?:this|next)\s+(?:week|month|time)|\s+today|\s+once)?$",
-        _targeted(Action.COMPLETE),
-    ),
     # Adding: "remember"-style phrasings first, since "forget" also means delete.
     _rule(
         "add-remind",
@@ -989,13 +1189,18 @@ RULES: list[Rule] = [
     ),
     _rule(
         "add",
-        r"^(?:add|create|insert|new|put|jot\s+down|jot|note\s+down|write\s+down|save|enter|log|pop|stick|throw)\b\s*[:,-]?\s*(?P<body>.+)$",
+        r"^(?:add|create|insert|new|put(?!\s+(?:out|away|up|together|down|back|off)\b)|jot\s+down|jot|note\s+down"
+        r"|write\s+down|save|enter|log|pop|stick|throw(?!\s+(?:out|away)\b))\b\s*[:,-]?\s*(?P<body>.+)$",
         _add,
     ),
     # "make/schedule/set up" are task verbs themselves ("schedule a call"), unless a task follows.
     _rule(
         "add-make",
-        r"^(?:make|schedule|set\s+up|set|start|open)\s+(?P<body>(?:a|an|another|one\s+more)?\s*(?:new\s+)?(?:task|todo|to-do|reminder|item|entry)\b.+)$",
+        r"^(?:make|schedule|set\s+up|set|start|open|create)\s+(?P<body>(?:a|an|another|one\s+more)?\s*(?:new\s+)?"
+        r"(?:(?:"
+        + "|".join(repeats.REPEATING_ADJECTIVES)
+        + r"|urgent|important|quick|small|high[\s-]priority|low[\s-]priority)\s+)*"
+        r"(?:task|todo|to-do|reminder|item|entry)\b.+)$",
         _add,
     ),
     _rule(
@@ -1071,6 +1276,12 @@ RULES: list[Rule] = [
         "add-imperative",
         r"^(?P<body>(?P<verb>[a-z]+)\s+(?!(?:it|that|this|them|those|these|me|us)\b).+)$",
         _add_imperative,
+    ),
+    # "every weekday at 9am stand-up": a repeat said first, then the errand.
+    _rule(
+        "add-repeating",
+        r"^(?P<body>(?:every|each|daily|weekly|fortnightly|monthly|yearly|on\s+\w+days)\b.+)$",
+        _add_repeating,
     ),
     # Answers to "which one?".
     _rule(

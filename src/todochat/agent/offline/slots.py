@@ -9,10 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .repeats import anchored, take_recurrence
+
 _WEEKDAY = (
     r"(?:mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:r|rs|rsday)?|fri(?:day)?"
     r"|sat(?:urday)?|sun(?:day)?)"
 )
+WEEKDAY = _WEEKDAY
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
@@ -52,6 +55,7 @@ _DUE_CORE = (
     + _DAY
     + r"(?:\s*,?\s*(?:at|@|by|around)?\s*"
     + _TIME
+    + r"(?:\s+(?:at|@|around)\s+\d{1,2}(?::\d{2})?(?:\s*(?:am|pm))?(?!\w))?"
     + r"|\s+(?:at|@|around)\s+\d{1,2}(?::\d{2})?)?"
     r"|(?:at|@|by|around)\s+" + _TIME + r"(?:\s+(?:on\s+)?" + _DAY + r")?"
     r"|" + _TIME + r"\s+(?:on\s+)?" + _DAY + r"|\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.))"
@@ -265,26 +269,9 @@ def take_attributes(text: str) -> tuple[Attributes, str]:
     attrs.priority, text = take_priority(text)
     attrs.recurrence, text = take_recurrence(text)
     attrs.due, text = take_due(text)
+    if attrs.recurrence:
+        attrs.recurrence = anchored(attrs.recurrence, attrs.due)
     return attrs, text
-
-
-# "every monday", "every other week at 9am", "daily": how a task repeats, passed on as said.
-_RECURRENCE_RE = re.compile(
-    r"(?:,?\s*)\b(?P<rec>(?:every|each)\s+(?:other\s+|second\s+)?(?:day|weekday|weekend|week|month|year"
-    r"|morning|evening|night|" + _WEEKDAY + r"(?:\s*(?:,|and|&)\s*" + _WEEKDAY + r")*"
-    r"|\d+\s+(?:days|weeks|months))|daily|weekly|fortnightly|monthly|yearly|annually)"
-    r"(?P<at>\s+(?:at\s+|@\s*)?" + _TIME + r")?\b",
-    re.I,
-)
-
-
-def take_recurrence(text: str) -> tuple[str | None, str]:
-    """Find how a task repeats ("every monday at 9am", "daily") and cut it out."""
-    match = _RECURRENCE_RE.search(text)
-    if not match:
-        return None, text
-    said = re.sub(r"\s+", " ", match.group(0).strip(" ,")).lower()
-    return said, text[: match.start()] + " " + text[match.end() :]
 
 
 # "yoga, sorry, I mean pilates": the value after an explicit correction replaces what came before.

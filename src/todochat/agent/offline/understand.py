@@ -23,6 +23,7 @@ _LEAD_RE = re.compile(
     r"|(?:scratch|strike)\s+that\s*[,;.!-]+\s*(?=\S)"
     r"|(?:please|pls|plz|kindly|just|quickly|maybe|perhaps|probably)\b\s*"
     r"|(?:can|could|would|will|wld)\s+(?:you|u|ya)\s+(?:please\s+|pls\s+|kindly\s+|possibly\s+|maybe\s+|just\s+)?"
+    r"|(?:you|u)\s+(?:can|could|may|might\s+as\s+well)\s+(?:now\s+|just\s+|go\s+ahead\s+and\s+)?(?=\w+\s+\w)"
     r"|(?:i'?d|i\s+would)\s+like\s+(?:you\s+)?to\s+|i\s+(?:want|wanna)\s+(?:you\s+)?(?:to\s+)?|i\s+need\s+(?:you|u)\s+to\s+"
     r"|(?:let'?s|lets)\s+|go\s+ahead\s+and\s+|help\s+me\s+(?=add|list|show|find|delete|remove)"
     r"|i'?m\s+going\s+to\s+(?=add|delete|remove|mark)|(?:do\s+)?me\s+a\s+favou?r\s+and\s+"
@@ -115,9 +116,19 @@ def _plain_verb(text: str) -> str:
     return text
 
 
+# "that one's done", "it's done": a pointing word's "'s" is "is" (a name's "'s" stays: "mom's").
+_POINTER_IS_RE = re.compile(
+    r"\b(it|that(?:\s+one)?|this(?:\s+one)?|the\s+(?:last|first)\s+one)'s"
+    r"(?=\s+(?:now\s+|all\s+|already\s+|finally\s+|actually\s+)?(?:done|finished|complete|completed"
+    r"|sorted|ticked|checked|crossed|not|no\s+longer|handled|taken\s+care)\b)",
+    re.I,
+)
+
+
 def normalize(message: str) -> str:
     """Straighten quotes, squeeze spaces, drop politeness around the request."""
     text = message.replace("\u2019", "'").replace("\u2018", "'").replace("“", '"').replace("”", '"')
+    text = _POINTER_IS_RE.sub(r"\1 is", text)
     text = _fix_verb(re.sub(r"\s+", " ", text).strip())
     for _ in range(4):
         before = text
@@ -163,11 +174,18 @@ def _compound(text: str) -> Intent | None:
     for _ in range(3):
         context = _CONTEXT_NOISE_RE.sub("", context).strip()
     said = _from_rules(context)
-    if said is not None and said.action in (Action.ADD, Action.LIST):
+    if said is not None and (
+        said.action == Action.LIST or (said.action == Action.ADD and not said.errand)
+    ):
         return None  # "add buy milk and tag it shopping" is one request
-    target = parse_target(context)
+    if said is not None and said.action in TARGETED and not said.target.empty:
+        target = said.target  # "the bookshelf isn't urgent, set it to low"
+    else:
+        target = parse_target(context)
     if target.empty or target.pronoun:
         return None
+    if target.name and not target.loose:
+        target.loose = context  # words of the statement, tried when the name finds nothing
     command.target = target
     return command
 
