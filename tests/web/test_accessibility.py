@@ -117,6 +117,22 @@ def test_every_desktop_screen_has_no_violations(
     audit(page, "chat and tasks")
     shot(page, output_dir / f"a11y-desktop-{scheme}.png")
 
+    # The panel's views: Upcoming under day headings, Overdue, a search.
+    page.get_by_label("When").select_option("upcoming")
+    expect(tasks_panel(page).get_by_role("checkbox", name="Water the plants")).to_be_visible()
+    expect(tasks_panel(page).get_by_role("checkbox", name="Pay the rent")).to_have_count(0)
+    audit(page, "upcoming view")
+    page.get_by_label("When").select_option("overdue")
+    expect(tasks_panel(page).get_by_role("checkbox")).to_have_count(1)
+    expect(tasks_panel(page).get_by_role("checkbox", name="Pay the rent")).to_be_visible()
+    audit(page, "overdue view")
+    page.get_by_label("When").select_option("")
+    page.get_by_label("Search tasks").fill("no such task anywhere")
+    expect(tasks_panel(page).get_by_role("checkbox")).to_have_count(0)
+    audit(page, "search with no match")
+    page.get_by_label("Search tasks").fill("")
+    expect(tasks_panel(page).get_by_role("checkbox", name="Buy milk")).to_be_visible()
+
     box = page.get_by_role("textbox", name="Quick add")
     box.fill("buy bread tomorrow 5pm #home p1")
     expect(page.get_by_role("list", name="Will be added as")).to_be_visible()
