@@ -136,13 +136,18 @@ async def seed_tasks(db: str, user_id: str, count: int) -> None:
     try:
         await conn.execute(
             """
-            INSERT INTO task (user_id, title, description, completed, completed_at, priority, tags, due_at)
-            SELECT $1, 'Task number ' || g, 'Seeded for the benchmark', g % 3 = 0,
+            WITH bumped AS (
+                UPDATE app_user SET last_task_number = last_task_number + $2
+                WHERE id = $1 RETURNING last_task_number - $2 AS base
+            )
+            INSERT INTO task (user_id, number, title, description, completed, completed_at,
+                              priority, tags, due_at)
+            SELECT $1, base + g, 'Task number ' || g, 'Seeded for the benchmark', g % 3 = 0,
                    CASE WHEN g % 3 = 0 THEN now() END,
                    (ARRAY['low','medium','high'])[1 + g % 3],
                    CASE WHEN g % 5 = 0 THEN ARRAY['home','errand'] ELSE '{}' END,
                    CASE WHEN g % 4 = 0 THEN now() + (g || ' hours')::interval END
-            FROM generate_series(1, $2) g
+            FROM bumped, generate_series(1, $2) g
             """,
             uuid.UUID(user_id),
             count,

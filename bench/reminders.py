@@ -42,8 +42,12 @@ async def _seed_pending(db: str, user_id: uuid.UUID, have: int, want: int) -> No
         for start in range(have, want, 10_000):
             count = min(10_000, want - start)
             tasks = await conn.fetch(
-                "INSERT INTO task (user_id, title) "
-                "SELECT $1, 'Seeded ' || g FROM generate_series(1, $2) g RETURNING id",
+                # Numbered as the app numbers them: 1, 2, 3... per user, the counter kept.
+                "WITH bumped AS (UPDATE app_user SET last_task_number = last_task_number + $2 "
+                "WHERE id = $1 RETURNING last_task_number - $2 AS base) "
+                "INSERT INTO task (user_id, number, title) "
+                "SELECT $1, base + g, 'Seeded ' || g FROM bumped, generate_series(1, $2) g "
+                "RETURNING id",
                 user_id,
                 count // 10,
             )
@@ -164,8 +168,9 @@ async def measure(db: str) -> dict[str, Any]:
     conn = await common.connect(db)
     try:
         user_id = await conn.fetchval(
-            "INSERT INTO app_user (email, name, password_hash) "
-            "VALUES ('bench-reminders@example.com', 'bench', 'x') RETURNING id"
+            "INSERT INTO app_user (email, email_canonical, name, password_hash) "
+            "VALUES ('bench-reminders@example.com', 'bench-reminders@example.com', 'bench', 'x') "
+            "RETURNING id"
         )
     finally:
         await conn.close()
