@@ -95,11 +95,15 @@ async def test_tool_calls_reach_the_tools_and_the_database(
     # The tools are the MCP tools with their JSON schemas.
     assert sorted(first.tool_names) == [
         "add_task",
+        "add_tasks",
         "complete_task",
+        "complete_tasks",
         "delete_task",
         "list_tasks",
+        "restore_task",
         "skip_occurrence",
         "update_task",
+        "update_tasks",
     ]
     schemas = {tool["function"]["name"]: tool["function"] for tool in first.body["tools"]}
     add_schema = schemas["add_task"]["parameters"]

@@ -349,7 +349,7 @@ BAD_CALLS: list[tuple[str, Arguments, str]] = [
     (
         "list_tasks",
         lambda own, other: {"due": "tomorrow"},
-        "Invalid arguments: due: Input should be 'today', 'overdue' or 'week'",
+        "Invalid arguments: due: Input should be 'today', 'overdue', 'week' or 'upcoming'",
     ),
 ]
 

@@ -21,6 +21,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from todochat.accounts.models import User
 from todochat.errors import AccountGone
@@ -53,7 +55,8 @@ _NUMBERED = (
 # Built once: adding a task is the most common change (every "add ..." in chat), and building an
 # ORM INSERT with its values costs more CPU than PostgreSQL takes to run it. Values are bound
 # as p_* parameters; the row comes back as a Task. No row when the account is gone.
-_INSERT_TASK = select(Task).from_statement(
+# A new task has no reminders yet: no SELECT for them (the service refreshes them if it adds some).
+_INSERT_TASK = select(Task).options(lazyload(Task.reminders)).from_statement(
     insert(_TASK)
     .from_select(
         ["user_id", "number", *_INSERTED],
@@ -106,6 +109,7 @@ class TaskRepository:
         task: Task | None = (await self.session.scalars(_INSERT_TASK, params)).one_or_none()
         if task is None:
             raise AccountGone()
+        set_committed_value(task, "reminders", [])
         return task
 
     async def update_task(self, number: int, values: dict[str, Any]) -> Task | None:
