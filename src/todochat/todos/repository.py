@@ -56,17 +56,21 @@ _NUMBERED = (
 # ORM INSERT with its values costs more CPU than PostgreSQL takes to run it. Values are bound
 # as p_* parameters; the row comes back as a Task. No row when the account is gone.
 # A new task has no reminders yet: no SELECT for them (the service refreshes them if it adds some).
-_INSERT_TASK = select(Task).options(lazyload(Task.reminders)).from_statement(
-    insert(_TASK)
-    .from_select(
-        ["user_id", "number", *_INSERTED],
-        select(
-            _NUMBERED.c.id,
-            _NUMBERED.c.last_task_number,
-            *(bindparam(f"p_{name}", type_=_TASK.c[name].type) for name in _INSERTED),
-        ),
+_INSERT_TASK = (
+    select(Task)
+    .options(lazyload(Task.reminders))
+    .from_statement(
+        insert(_TASK)
+        .from_select(
+            ["user_id", "number", *_INSERTED],
+            select(
+                _NUMBERED.c.id,
+                _NUMBERED.c.last_task_number,
+                *(bindparam(f"p_{name}", type_=_TASK.c[name].type) for name in _INSERTED),
+            ),
+        )
+        .returning(*_TASK.c)
     )
-    .returning(*_TASK.c)
 )
 
 _Selected = TypeVar("_Selected", Select[Task], Select[TaskCompletion])
