@@ -77,6 +77,7 @@ def test_undo_delete_and_complete(
     plants.focus()
     page.keyboard.press("Space")
     expect(plants).to_be_checked()
+    expect(plants).to_be_enabled()  # the change has been saved; its toast is up
     expect(toasts).to_contain_text("Completed “Water the plants”")
     assert _stored(page, user_id, auth)["Water the plants"]["completed"] is True
     undo.focus()
@@ -90,10 +91,12 @@ def test_undo_delete_and_complete(
     # Undo of a reopen completes it again.
     plants.click()
     expect(plants).to_be_checked()
+    expect(plants).to_be_enabled()
     undo.click()
     expect(plants).not_to_be_checked()
     plants.click()
     expect(plants).to_be_checked()
+    expect(plants).to_be_enabled()
     expect(toasts).to_contain_text("Completed “Water the plants”")
     page.keyboard.press("Control+z")
     expect(plants).not_to_be_checked()
